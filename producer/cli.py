@@ -1,0 +1,184 @@
+"""The ``gongq`` command line: enqueue and follow tasks, and run the pieces of the stack.
+
+Every command that reports something takes ``--json`` for scripts; errors go to stderr with a
+non-zero exit code and never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from worker.errors import GongqError
+from worker.operations import CATALOG
+from worker.settings import get_settings
+
+app = typer.Typer(
+    help="gongq: run Gong operations reliably at scale through a Composio Tool Router agent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@app.command()
+def ops(as_json: JsonFlag = False) -> None:
+    """List the operations producers can enqueue (the catalog)."""
+    rows = [
+        {
+            "name": op.name,
+            "kind": op.kind.value,
+            "lane": op.lane.value,
+            "slugs": list(op.slugs),
+            "description": op.description,
+            "payload_schema": op.payload_model.model_json_schema(by_alias=False),
+        }
+        for op in CATALOG.values()
+    ]
+    if as_json:
+        _print_json({"operations": rows})
+        return
+    table = Table("operation", "kind", "lane", "Composio tool", "what it does")
+    for row in rows:
+        table.add_row(row["name"], row["kind"], row["lane"], ", ".join(row["slugs"]) or "(agent picks)",
+                      row["description"])
+    console.print(table)
+
+
+@app.command()
+def enqueue(
+    operation: Annotated[str, typer.Argument(help="Operation name (see `gongq ops`).")],
+    payload: Annotated[str, typer.Option("--payload", "-p", help="Payload as a JSON object.")] = "{}",
+    idempotency_key: Annotated[
+        str | None, typer.Option("--idempotency-key", "-k", help="Same key, same task: never a second one.")
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until the task finishes and show it.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 300.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate a payload and enqueue one task."""
+    from producer.client import GongqClient, WaitTimeout
+
+    try:
+        body = json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise _fail(f"--payload is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(body, dict):
+        raise _fail("--payload must be a JSON object")
+    client = GongqClient(get_settings(), source="cli")
+    try:
+        enqueued = client.enqueue(operation, body, idempotency_key)
+        record = client.wait(enqueued.task_id, timeout=timeout) if wait else client.status(enqueued.task_id)
+    except WaitTimeout as exc:
+        raise _fail(str(exc), code=2) from None
+    except GongqError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _print_json({**record.to_json(), "duplicate": enqueued.duplicate})
+    else:
+        note = " (duplicate: the idempotency key already named this task)" if enqueued.duplicate else ""
+        console.print(f"{record.id} {record.operation} [bold]{record.status.value}[/bold]{note}")
+        if wait:
+            _show_record(record.to_json())
+    if wait and record.status.value != "succeeded":
+        raise typer.Exit(1)
+
+
+def _show_record(record: dict[str, Any]) -> None:
+    table = Table(show_header=False)
+    for key in ("id", "operation", "status", "attempts", "source", "error", "summary"):
+        if record.get(key) not in (None, ""):
+            table.add_row(key, str(record[key]))
+    if record.get("result") is not None:
+        table.add_row("result", json.dumps(record["result"], indent=1)[:2000])
+    console.print(table)
+
+
+@app.command()
+def status(
+    task_id: Annotated[str, typer.Argument(help="Task id printed by enqueue.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one task: status, attempts, result or error."""
+    from producer.client import GongqClient
+
+    try:
+        record = GongqClient(get_settings()).status(task_id)
+    except GongqError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _print_json(record.to_json())
+    else:
+        _show_record(record.to_json())
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Tasks in flight (default GONGQ_WORKER_CONCURRENCY).")] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+) -> None:
+    """Start a Celery worker that runs gongq tasks (erasure lane first)."""
+    import worker.tasks as tasks
+    from producer.processes import WORKER_QUEUES
+
+    settings = get_settings()
+    try:
+        settings.require_live_secrets()
+    except GongqError as exc:
+        raise _fail(str(exc)) from None
+    tasks.celery_app.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={WORKER_QUEUES}",
+            f"--loglevel={loglevel}",
+            "--task-events",
+        ]
+    )
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the offline stand-ins for Gong, Composio and OpenAI on one origin."""
+    from sandbox.app import serve
+    from sandbox.config import SandboxConfig
+
+    serve(host, port, SandboxConfig.from_env())
+
+
+@app.command()
+def demo(as_json: JsonFlag = False) -> None:
+    """Run one task of each operation end to end, offline; exit 0 only if all succeed."""
+    from producer.demo import run_demo
+
+    try:
+        code = run_demo(get_settings(), as_json=as_json)
+    except GongqError as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,81 @@
+"""The typed-operation agent: runs one catalog operation through the Tool Router.
+
+The prompt carries an explicit plan (the exact Composio call with the validated payload's
+arguments) so a capable model executes it in a single Responses request; the sandbox's planner
+model follows the same ``<gongq-plan>`` block deterministically.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agents import Agent, HostedMCPTool
+from pydantic import BaseModel
+
+from worker.evidence import MULTI_EXECUTE
+from worker.toolrouter import ToolRouterSession
+
+SERVER_LABEL = "tool_router"
+
+TYPED_OPERATION_PROMPT = """\
+You run exactly one Gong operation for gongq, a task queue, through the tool_router MCP server.
+Execute the plan below step by step: call each named tool with exactly the arguments given.
+Call no other tool and change no value. When the plan is done, answer in one short sentence
+with what Gong returned (ids, counts), or the error it gave.
+
+<gongq-plan>{plan}</gongq-plan>
+"""
+
+
+class PlanStep(BaseModel):
+    """One MCP tool call of a plan."""
+
+    server_label: str = SERVER_LABEL
+    tool: str
+    arguments: dict[str, Any]
+
+
+class Plan(BaseModel):
+    """The steps a typed operation takes; shown to the model verbatim as JSON."""
+
+    steps: list[PlanStep]
+
+
+def single_tool_plan(slug: str, arguments: dict[str, Any]) -> Plan:
+    """A plan that runs one Gong tool through COMPOSIO_MULTI_EXECUTE_TOOL."""
+    return Plan(
+        steps=[
+            PlanStep(
+                tool=MULTI_EXECUTE,
+                arguments={
+                    "tools": [{"tool_slug": slug, "arguments": arguments}],
+                    "sync_response_to_workbench": False,
+                    "thought": f"Run {slug} as planned by gongq",
+                },
+            )
+        ]
+    )
+
+
+def tool_router_tool(session: ToolRouterSession) -> HostedMCPTool:
+    """The hosted MCP tool of the guide: the provider calls the Tool Router with our key."""
+    return HostedMCPTool(
+        tool_config={
+            "type": "mcp",
+            "server_label": SERVER_LABEL,
+            "server_url": session.mcp_url,
+            "headers": session.headers,
+            "require_approval": "never",
+        }
+    )
+
+
+def build_typed_agent(operation_name: str, plan: Plan, session: ToolRouterSession, model: str) -> Agent[Any]:
+    """An agent whose instructions hold ``plan``; its final output is a one-line summary."""
+    return Agent(
+        name=f"gongq {operation_name}",
+        model=model,
+        instructions=TYPED_OPERATION_PROMPT.format(plan=json.dumps(plan.model_dump(), sort_keys=True)),
+        tools=[tool_router_tool(session)],
+    )

@@ -1,0 +1,45 @@
+"""The Celery application: broker and result backend on Redis, crash-safe delivery.
+
+Importing this module does not import the task bodies (or the agent stack), so producers can
+use the same app object to ``send_task`` by name.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from worker.operations import Lane
+from worker.settings import Settings, get_settings
+
+#: The one Celery task: its only argument is a task id (the payload stays in Redis).
+RUN_TASK = "gongq.run"
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app configured for at-least-once delivery of long, I/O-bound agent tasks."""
+    app = Celery("gongq", broker=settings.redis_url, backend=settings.redis_url, include=[])
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_default_queue=Lane.DEFAULT.value,
+        # Crash safety: ack after the task body returns, re-queue if the worker process dies,
+        # and hold one task at a time so a dying worker takes nothing else down with it.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={
+            # Unacked tasks come back after this long; it must exceed the longest task.
+            "visibility_timeout": int(settings.task_timeout_seconds * 4 + 60),
+        },
+        broker_connection_retry_on_startup=True,
+        result_expires=7 * 24 * 3600,
+        task_track_started=True,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+celery_app = create_celery(get_settings())

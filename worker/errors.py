@@ -1,0 +1,48 @@
+"""The one error hierarchy of gongq.
+
+Every failure a task can meet is one of two kinds, and the retry policy (declared once, in
+``worker.tasks``) looks only at the kind: :class:`Retryable` failures are tried again no earlier
+than their ``retry_after``; :class:`Permanent` failures go to the dead letter at once.
+"""
+
+from __future__ import annotations
+
+
+class GongqError(Exception):
+    """Base of every error gongq raises on purpose."""
+
+
+class ConfigurationError(GongqError):
+    """The settings cannot work (e.g. placeholder secrets outside sandbox mode)."""
+
+
+class TaskFailure(GongqError):
+    """A task attempt failed; subclasses say whether trying again can help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Retryable(TaskFailure):
+    """Transient: Gong 429/5xx, model-provider 429/5xx, timeouts, transport errors."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Permanent(TaskFailure):
+    """Trying again cannot help: validation errors, other 4xx, guard refusals."""
+
+
+class SecurityViolation(Permanent):
+    """The agent tried a call the operation did not ask for; refused and never retried."""
+
+
+class UnknownOperation(Permanent):
+    """A producer named an operation that is not in the catalog."""
+
+
+class UnknownTask(GongqError):
+    """No task record exists under the given id."""

@@ -1,0 +1,94 @@
+"""The hosted executor: one agent run, bounded in time, turned into evidence.
+
+Every failure on the way is mapped onto the error hierarchy here, once: model-provider 429/5xx,
+timeouts and transport errors are :class:`Retryable`; other provider 4xx are :class:`Permanent`.
+The OpenAI client's own retries are off, so the one retry policy (``worker.tasks``) decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+from agents import Agent, Runner, RunConfig
+from agents.exceptions import AgentsException, MaxTurnsExceeded, ModelBehaviorError
+from agents.items import ToolCallItem
+from agents.models.openai_responses import OpenAIResponsesModel
+from agents.memory import Session
+from openai.types.responses import McpCall
+
+from worker.errors import Permanent, Retryable
+from worker.evidence import Evidence, McpCallRecord, parse_arguments
+from worker.settings import Settings
+
+#: The model may take a few turns (e.g. after an approval); more means it is lost.
+MAX_TURNS = 6
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one agent run produced: the evidence, the final output and the request count."""
+
+    evidence: Evidence
+    final_output: Any
+    model_requests: int
+
+
+def _retry_after(error: openai.APIStatusError) -> float | None:
+    value = error.response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def evidence_from_items(items: list[Any]) -> Evidence:
+    """Collect the MCP calls the provider reported among a run's new items."""
+    evidence = Evidence()
+    for item in items:
+        raw = item.raw_item if isinstance(item, ToolCallItem) else None
+        if isinstance(raw, McpCall):
+            error = raw.error if isinstance(raw.error, str) or raw.error is None else str(raw.error)
+            evidence.add_call(
+                McpCallRecord(name=raw.name, arguments=parse_arguments(raw.arguments), output=raw.output, error=error)
+            )
+    return evidence
+
+
+async def run_agent(
+    agent: Agent[Any], prompt: str, settings: Settings, *, session: Session | None = None
+) -> RunOutcome:
+    """Run ``agent`` on ``prompt`` within the task timeout and map every failure to our errors."""
+    client = openai.AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value() or "sandbox-key",
+        base_url=settings.effective_openai_base_url,
+        max_retries=0,
+        timeout=settings.task_timeout_seconds,
+    )
+    model = OpenAIResponsesModel(model=str(agent.model or settings.model), openai_client=client)
+    config = RunConfig(model=model, tracing_disabled=settings.sandbox, workflow_name="gongq")
+    try:
+        async with asyncio.timeout(settings.task_timeout_seconds):
+            result = await Runner.run(agent, prompt, run_config=config, max_turns=MAX_TURNS, session=session)
+    except TimeoutError as exc:
+        raise Retryable(f"agent run exceeded {settings.task_timeout_seconds:.0f} s") from exc
+    except openai.APIStatusError as exc:
+        reason = f"model provider answered HTTP {exc.status_code}"
+        if exc.status_code == 429 or exc.status_code >= 500:
+            raise Retryable(reason, retry_after=_retry_after(exc)) from exc
+        raise Permanent(reason) from exc
+    except openai.APIConnectionError as exc:
+        raise Retryable(f"model provider unreachable: {type(exc).__name__}") from exc
+    except (MaxTurnsExceeded, ModelBehaviorError) as exc:
+        raise Retryable(f"model did not finish the plan: {type(exc).__name__}") from exc
+    except AgentsException as exc:
+        raise Retryable(f"agent run failed: {type(exc).__name__}") from exc
+    finally:
+        await client.close()
+    return RunOutcome(
+        evidence=evidence_from_items(result.new_items),
+        final_output=result.final_output,
+        model_requests=len(result.raw_responses),
+    )

@@ -1,0 +1,103 @@
+"""``run_operation``: one attempt of one task, as a plain function testable without Celery.
+
+It loads the record (the payload never crossed the broker), runs the operation's agent, judges
+the evidence, and stores the result. Failures are raised as :class:`TaskFailure` for the retry
+policy in ``worker.tasks`` to handle.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+from pydantic import ValidationError
+
+from worker.agent import build_typed_agent, single_tool_plan
+from worker.ask_agent import build_ask_agent
+from worker.audit import AuditLog
+from worker.connections import redis_client
+from worker.errors import Permanent
+from worker.executor import run_agent
+from worker.keys import Keys
+from worker.operations import AddCallPayload, AskPayload, get_operation
+from worker.settings import Settings
+from worker.store import TaskRecord, TaskStatus, TaskStore
+from worker.toolrouter import ToolRouterSessions
+from worker.verdict import judge_free_form, judge_typed
+
+log = logging.getLogger("gongq.worker")
+
+
+@dataclass
+class Runtime:
+    """What a worker process holds for all its tasks: settings, Redis, Tool Router sessions."""
+
+    settings: Settings
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis_client(self.settings)
+
+    @cached_property
+    def keys(self) -> Keys:
+        return Keys(self.settings.key_prefix)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.redis, self.keys)
+
+    @cached_property
+    def store(self) -> TaskStore:
+        return TaskStore(self.redis, self.keys, self.audit)
+
+    @cached_property
+    def sessions(self) -> ToolRouterSessions:
+        return ToolRouterSessions(self.settings)
+
+
+def planned_arguments(record: TaskRecord) -> dict[str, object]:
+    """The Composio arguments of a typed task, from its validated payload.
+
+    add_call gets a clientUniqueId derived from the task id when the producer gave none, so a
+    redelivered task can never create a second call in Gong.
+    """
+    operation = get_operation(record.operation)
+    try:
+        payload = operation.payload_model.model_validate(record.payload)
+    except ValidationError as exc:
+        raise Permanent(f"payload no longer validates for {record.operation}: {exc.error_count()} error(s)") from exc
+    if isinstance(payload, AddCallPayload) and payload.client_unique_id is None:
+        payload = payload.model_copy(update={"client_unique_id": f"gongq-{record.id}"})
+    return payload.to_arguments()
+
+
+async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
+    """Run one attempt of ``task_id`` and return the stored record.
+
+    A task already recorded as succeeded is not run again: a broker redelivery after the
+    side effect happened must not repeat it.
+    """
+    record = runtime.store.get(task_id)
+    if record.status is TaskStatus.SUCCEEDED:
+        log.info("task already succeeded; redelivery ignored", extra={"task_id": task_id})
+        return record
+    operation = get_operation(record.operation)
+    attempt = runtime.store.mark_running(task_id)
+    log.info("attempt %d of %s", attempt, operation.name, extra={"task_id": task_id})
+    session = await runtime.sessions.get(runtime.settings.user_id)
+    if operation.is_free_form:
+        prompt = AskPayload.model_validate(record.payload).prompt
+        outcome = await run_agent(build_ask_agent(session, runtime.settings.model), prompt, runtime.settings)
+        result = judge_free_form(outcome.evidence, str(outcome.final_output))
+        summary = result.answer
+    else:
+        arguments = planned_arguments(record)
+        plan = single_tool_plan(operation.slugs[0], arguments)
+        agent = build_typed_agent(operation.name, plan, session, runtime.settings.model)
+        outcome = await run_agent(agent, f"Run gongq task {task_id} ({operation.name}).", runtime.settings)
+        result = judge_typed(operation, arguments, outcome.evidence)
+        summary = str(outcome.final_output)
+    runtime.store.mark_succeeded(task_id, result.model_dump(mode="json"), summary)
+    return runtime.store.get(task_id)

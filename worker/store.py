@@ -1,0 +1,191 @@
+"""Task records in Redis: the only place a task's payload (and so any personal data) lives.
+
+Only the task id crosses the broker; the worker loads the record from here. State changes go
+through :class:`TaskStore` so each one also lands in the audit stream.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import redis
+
+from worker.audit import AuditLog
+from worker.errors import UnknownTask
+from worker.keys import Keys
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DEAD = "dead"
+
+    @property
+    def is_terminal(self) -> bool:
+        """A task in a terminal state will not change again unless an operator retries it."""
+        return self in (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.DEAD)
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """A task as stored, decoded."""
+
+    id: str
+    operation: str
+    status: TaskStatus
+    payload: dict[str, Any]
+    attempts: int
+    source: str
+    created_at: float
+    updated_at: float
+    idempotency_key: str | None = None
+    batch_id: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    summary: str | None = None
+    next_attempt_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as a JSON-ready dict (what ``gongq status --json`` prints)."""
+        return {
+            "id": self.id,
+            "operation": self.operation,
+            "status": self.status.value,
+            "payload": self.payload,
+            "attempts": self.attempts,
+            "source": self.source,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "idempotency_key": self.idempotency_key,
+            "batch_id": self.batch_id,
+            "result": self.result,
+            "error": self.error,
+            "summary": self.summary,
+            "next_attempt_at": self.next_attempt_at,
+        }
+
+
+@dataclass(frozen=True)
+class Created:
+    """Outcome of :meth:`TaskStore.create`: the task id, and whether it already existed."""
+
+    task_id: str
+    duplicate: bool
+
+
+def _optional_json(raw: str | None) -> dict[str, Any] | None:
+    return json.loads(raw) if raw else None
+
+
+class TaskStore:
+    """Reads and writes task records; every state change is also an audit event."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, audit: AuditLog) -> None:
+        self._redis = client
+        self._keys = keys
+        self._audit = audit
+
+    def create(
+        self,
+        operation: str,
+        payload: dict[str, Any],
+        *,
+        source: str,
+        idempotency_key: str | None = None,
+        idempotency_ttl: int = 30 * 24 * 3600,
+        batch_id: str | None = None,
+    ) -> Created:
+        """Store a new queued task, unless the idempotency key already names one.
+
+        The key is claimed with SET NX before the record is written, so two producers racing
+        with the same key get the same task id and only one record exists.
+        """
+        task_id = uuid.uuid4().hex
+        if idempotency_key is not None:
+            claimed = self._redis.set(
+                self._keys.idempotency(idempotency_key), task_id, nx=True, ex=idempotency_ttl
+            )
+            if not claimed:
+                existing = self._redis.get(self._keys.idempotency(idempotency_key))
+                return Created(task_id=str(existing), duplicate=True)
+        now = time.time()
+        record: dict[str, str] = {
+            "id": task_id,
+            "operation": operation,
+            "status": TaskStatus.QUEUED.value,
+            "payload": json.dumps(payload, sort_keys=True),
+            "attempts": "0",
+            "source": source,
+            "created_at": repr(now),
+            "updated_at": repr(now),
+        }
+        if idempotency_key is not None:
+            record["idempotency_key"] = idempotency_key
+        if batch_id is not None:
+            record["batch_id"] = batch_id
+        pipe = self._redis.pipeline()
+        pipe.hset(self._keys.task(task_id), mapping=record)
+        pipe.zadd(self._keys.tasks_by_time, {task_id: now})
+        pipe.execute()
+        self._audit.append(task_id, "queued", operation=operation, source=source)
+        return Created(task_id=task_id, duplicate=False)
+
+    def get(self, task_id: str) -> TaskRecord:
+        """The decoded record; :class:`UnknownTask` when there is none."""
+        raw: dict[str, str] = self._redis.hgetall(self._keys.task(task_id))  # type: ignore[assignment]
+        if not raw:
+            raise UnknownTask(f"no task with id {task_id!r}")
+        return TaskRecord(
+            id=raw["id"],
+            operation=raw["operation"],
+            status=TaskStatus(raw["status"]),
+            payload=json.loads(raw["payload"]),
+            attempts=int(raw.get("attempts", "0")),
+            source=raw.get("source", "unknown"),
+            created_at=float(raw["created_at"]),
+            updated_at=float(raw["updated_at"]),
+            idempotency_key=raw.get("idempotency_key"),
+            batch_id=raw.get("batch_id"),
+            result=_optional_json(raw.get("result")),
+            error=raw.get("error"),
+            summary=raw.get("summary"),
+            next_attempt_at=float(raw["next_attempt_at"]) if raw.get("next_attempt_at") else None,
+        )
+
+    def mark_running(self, task_id: str) -> int:
+        """Record the start of an attempt; returns the attempt number (1-based)."""
+        attempts = int(self._redis.hincrby(self._keys.task(task_id), "attempts", 1))
+        self._set(task_id, TaskStatus.RUNNING, {"next_attempt_at": ""})
+        self._audit.append(task_id, "running", attempt=str(attempts))
+        return attempts
+
+    def mark_succeeded(self, task_id: str, result: dict[str, Any], summary: str) -> None:
+        self._set(
+            task_id,
+            TaskStatus.SUCCEEDED,
+            {"result": json.dumps(result, sort_keys=True), "summary": summary, "error": ""},
+        )
+        self._audit.append(task_id, "succeeded")
+
+    def mark_retrying(self, task_id: str, reason: str, next_attempt_at: float) -> None:
+        self._set(task_id, TaskStatus.RETRYING, {"error": reason, "next_attempt_at": repr(next_attempt_at)})
+        self._audit.append(task_id, "retrying", reason=reason, next_attempt_at=repr(next_attempt_at))
+
+    def mark_dead(self, task_id: str, reason: str) -> None:
+        """Dead-letter the task: its record (history, payload, reason) stays; it is listed in ``dead``."""
+        now = time.time()
+        self._set(task_id, TaskStatus.DEAD, {"error": reason})
+        self._redis.zadd(self._keys.dead, {task_id: now})
+        self._audit.append(task_id, "dead", reason=reason)
+
+    def _set(self, task_id: str, status: TaskStatus, fields: dict[str, str]) -> None:
+        mapping = {"status": status.value, "updated_at": repr(time.time()), **fields}
+        self._redis.hset(self._keys.task(task_id), mapping=mapping)
