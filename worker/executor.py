@@ -17,7 +17,7 @@ from agents.exceptions import AgentsException, MaxTurnsExceeded, ModelBehaviorEr
 from agents.items import ToolCallItem
 from agents.models.openai_responses import OpenAIResponsesModel
 from agents.memory import Session
-from openai.types.responses import McpCall
+from openai.types.responses.response_output_item import McpCall
 
 from worker.errors import Permanent, Retryable
 from worker.evidence import Evidence, McpCallRecord, parse_arguments

@@ -1,0 +1,75 @@
+"""Shared fixtures: a real Redis (started if none answers), the sandbox, real worker processes.
+
+Integration tests use Redis database 13, flushed once per session, so they never touch the
+data of a demo or a developer's worker on the same server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import redis
+
+from producer.client import GongqClient
+from producer.processes import Processes
+from worker.settings import Settings
+
+TEST_REDIS_DB = 13
+
+
+@pytest.fixture(scope="session")
+def processes() -> Iterator[Processes]:
+    with Processes() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def redis_url(processes: Processes) -> str:
+    url = processes.ensure_redis(f"redis://127.0.0.1:6379/{TEST_REDIS_DB}")
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(processes: Processes) -> str:
+    """A sandbox of the session's own (never a developer's long-running one)."""
+    from producer.processes import free_port
+
+    return processes.ensure_sandbox(f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.fixture(scope="session")
+def settings(redis_url: str, sandbox_url: str) -> Settings:
+    return Settings(
+        redis_url=redis_url,
+        sandbox=True,
+        sandbox_url=sandbox_url,
+        openai_api_key="sandbox-openai-key",
+        composio_api_key="sandbox-composio-key",
+        retry_base_seconds=0.2,
+        retry_max_seconds=2.0,
+        task_timeout_seconds=60,
+        _env_file=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def worker(processes: Processes, settings: Settings) -> Processes:
+    """One real Celery worker process for the session, with the test settings."""
+    processes.start_worker(settings, name="worker", concurrency=4)
+    return processes
+
+
+@pytest.fixture()
+def sandbox(sandbox_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client on the sandbox, reset before each test."""
+    with httpx.Client(base_url=sandbox_url, timeout=10) as client:
+        client.post("/_sandbox/reset").raise_for_status()
+        yield client
+
+
+@pytest.fixture()
+def client(settings: Settings) -> GongqClient:
+    return GongqClient(settings, source="test")

@@ -1,0 +1,103 @@
+"""The catalog's payload and result models: what producers may send and what is stored."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from worker.errors import UnknownOperation
+from worker.operations import (
+    CATALOG,
+    AddCallPayload,
+    AssignProspectsPayload,
+    AssignProspectsResult,
+    EraseEmailPayload,
+    ErasePhonePayload,
+    Lane,
+    OperationKind,
+    get_operation,
+)
+
+
+def test_catalog_holds_the_six_skeleton_operations() -> None:
+    assert set(CATALOG) == {"add_call", "erase_email", "erase_phone", "assign_prospects", "list_users", "ask"}
+
+
+def test_erasures_are_destructive_and_ride_the_privacy_lane() -> None:
+    for name in ("erase_email", "erase_phone"):
+        assert CATALOG[name].kind is OperationKind.DESTRUCTIVE
+        assert CATALOG[name].lane is Lane.PRIVACY
+
+
+def test_unknown_operation_names_the_known_ones() -> None:
+    with pytest.raises(UnknownOperation, match="known operations: add_call"):
+        get_operation("erase_everything")
+
+
+def test_email_is_trimmed_and_lower_cased_into_gong_argument_names() -> None:
+    payload = EraseEmailPayload.model_validate({"email_address": "  Jane.Doe@Example.COM "})
+    assert payload.to_arguments() == {"emailAddress": "jane.doe@example.com"}
+
+
+def test_payload_accepts_gong_names_as_well_as_pythonic_names() -> None:
+    assert EraseEmailPayload.model_validate({"emailAddress": "a@b.io"}).email_address == "a@b.io"
+
+
+@pytest.mark.parametrize("bad", ["not-an-email", "a@b", "@b.com", ""])
+def test_malformed_email_is_rejected(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        EraseEmailPayload.model_validate({"email_address": bad})
+
+
+def test_phone_separators_are_removed_to_e164() -> None:
+    assert ErasePhonePayload.model_validate({"phone_number": "+1 (415) 555-0123"}).phone_number == "+14155550123"
+
+
+@pytest.mark.parametrize("bad", ["4155550123", "+0123456789", "+12", "+1415555012345678"])
+def test_phone_without_country_code_or_bad_length_is_rejected(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        ErasePhonePayload.model_validate({"phone_number": bad})
+
+
+def test_unknown_payload_fields_are_rejected_not_ignored() -> None:
+    with pytest.raises(ValidationError, match="extra"):
+        EraseEmailPayload.model_validate({"email_address": "a@b.io", "also_erase": "ceo@example.com"})
+
+
+def test_add_call_puts_the_primary_user_among_the_parties() -> None:
+    payload = AddCallPayload.model_validate({
+        "title": "Intro", "actual_start": "2026-11-01T10:00:00Z", "primary_user": "234599484848423",
+        "media_url": "https://recordings.example/call.wav",
+        "parties": [{"email_address": "Buyer@Customer.example"}],
+    })
+    arguments = payload.to_arguments()
+    assert arguments["parties"] == [{"userId": "234599484848423"}, {"emailAddress": "buyer@customer.example"}]
+    assert arguments["downloadMediaUrl"] == "https://recordings.example/call.wav"
+    assert "clientUniqueId" not in arguments
+
+
+def test_add_call_media_must_be_an_http_url() -> None:
+    with pytest.raises(ValidationError):
+        AddCallPayload.model_validate({
+            "title": "Intro", "actual_start": "2026-11-01T10:00:00Z", "primary_user": "1",
+            "media_url": "file:///etc/passwd",
+        })
+
+
+def test_assign_prospects_limits_to_200_ids_per_request() -> None:
+    with pytest.raises(ValidationError):
+        AssignProspectsPayload.model_validate({
+            "crm_prospects_ids": [str(i) for i in range(201)], "flow_id": "1",
+            "flow_instance_owner_email": "rep@acme.example",
+        })
+
+
+def test_assign_result_keeps_unassigned_prospects_with_their_reason() -> None:
+    result = AssignProspectsResult.model_validate({
+        "requestId": "abc",
+        "prospectsAssigned": [{"crmProspectId": "p1", "flowId": "f", "flowInstanceId": "i1"}],
+        "prospectsNotAssigned": [{"crmProspectId": "p2", "flowId": "f", "errorCode": "InvalidState",
+                                  "errorMessage": "already in an exclusive flow"}],
+    })
+    assert [p.crm_prospect_id for p in result.assigned] == ["p1"]
+    assert result.not_assigned[0].error_code == "InvalidState"
