@@ -6,6 +6,7 @@ non-zero exit code and never a traceback for bad input.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Annotated, Any
@@ -41,7 +42,7 @@ def _print_json(value: Any) -> None:
 @app.command()
 def ops(as_json: JsonFlag = False) -> None:
     """List the operations producers can enqueue (the catalog)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": op.name,
             "kind": op.kind.value,
@@ -57,8 +58,13 @@ def ops(as_json: JsonFlag = False) -> None:
         return
     table = Table("operation", "kind", "lane", "Composio tool", "what it does")
     for row in rows:
-        table.add_row(row["name"], row["kind"], row["lane"], ", ".join(row["slugs"]) or "(agent picks)",
-                      row["description"])
+        table.add_row(
+            row["name"],
+            row["kind"],
+            row["lane"],
+            ", ".join(row["slugs"]) or "(agent picks)",
+            row["description"],
+        )
     console.print(table)
 
 
@@ -79,7 +85,9 @@ def enqueue(
     try:
         body = json.loads(payload)
     except json.JSONDecodeError as exc:
-        raise _fail(f"--payload is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise _fail(
+            f"--payload is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(body, dict):
         raise _fail("--payload must be a JSON object")
     client = GongqClient(get_settings(), source="cli")
@@ -130,20 +138,64 @@ def status(
 
 
 @app.command()
+def audit(
+    action: Annotated[
+        str | None, typer.Argument(help="'verify' checks the hash chain; omit to list events.")
+    ] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Only the events of this task id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the audit trail, or verify its hash chain (exit 1 and name the event if broken)."""
+    from producer.client import GongqClient
+
+    log = GongqClient(get_settings()).audit
+    if action not in (None, "verify"):
+        raise _fail(f"unknown action {action!r}; use `gongq audit` or `gongq audit verify`", code=2)
+    if action == "verify":
+        check = log.verify()
+        if as_json:
+            _print_json(
+                {"ok": check.ok, "events": check.events, "broken_at": check.broken_at, "reason": check.reason}
+            )
+        elif check.ok:
+            console.print(f"audit chain intact: {check.events} events")
+        else:
+            errors.print(f"[red]audit chain broken[/red] at event {check.broken_at}: {check.reason}")
+        raise typer.Exit(0 if check.ok else 1)
+    events = log.events(task)
+    if as_json:
+        _print_json({"events": [e.to_json() for e in events]})
+        return
+    table = Table("stream id", "task", "event", "details")
+    for event in events:
+        details = {k: v for k, v in event.fields.items() if k not in ("task_id", "event", "at")}
+        table.add_row(
+            event.stream_id,
+            event.fields.get("task_id", ""),
+            event.fields.get("event", ""),
+            ", ".join(f"{k}={v}" for k, v in details.items()),
+        )
+    console.print(table)
+
+
+@app.command()
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="Tasks in flight (default GONGQ_WORKER_CONCURRENCY).")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Tasks in flight (default GONGQ_WORKER_CONCURRENCY).")
+    ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
 ) -> None:
     """Start a Celery worker that runs gongq tasks (erasure lane first)."""
-    import worker.tasks as tasks
     from producer.processes import WORKER_QUEUES
+    from worker.app import celery_app
 
     settings = get_settings()
     try:
         settings.require_live_secrets()
     except GongqError as exc:
         raise _fail(str(exc)) from None
-    tasks.celery_app.worker_main(
+    importlib.import_module("worker.tasks")  # registers the task with the app
+    celery_app.worker_main(
         [
             "worker",
             "--pool=threads",
@@ -162,6 +214,7 @@ def sandbox(
 ) -> None:
     """Serve the offline stand-ins for Gong, Composio and OpenAI on one origin."""
     from sandbox.app import serve
+
     from sandbox.config import SandboxConfig
 
     serve(host, port, SandboxConfig.from_env())

@@ -67,7 +67,7 @@ class GongqClient:
         self.source = source
 
     @cached_property
-    def _redis(self) -> redis.Redis:
+    def _redis(self) -> redis.Redis[str]:
         return redis_client(self.settings)
 
     @cached_property
@@ -75,8 +75,12 @@ class GongqClient:
         return Keys(self.settings.key_prefix)
 
     @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self._redis, self._keys)
+
+    @cached_property
     def store(self) -> TaskStore:
-        return TaskStore(self._redis, self._keys, AuditLog(self._redis, self._keys))
+        return TaskStore(self._redis, self._keys, self.audit)
 
     @cached_property
     def _celery(self) -> Any:
@@ -110,13 +114,18 @@ class GongqClient:
             batch_id=batch_id,
         )
         if not created.duplicate:
-            self._celery.send_task(RUN_TASK, args=[created.task_id], queue=get_operation(operation).lane.value)
+            self._celery.send_task(
+                RUN_TASK, args=[created.task_id], queue=get_operation(operation).lane.value
+            )
         return Enqueued(task_id=created.task_id, operation=operation, duplicate=created.duplicate)
 
     def enqueue_many(self, requests: Iterable[TaskRequest], *, batch_id: str | None = None) -> list[Enqueued]:
         """Enqueue several tasks; every payload is validated before any is stored."""
         validated = [(r, self.validate(r.operation, r.payload)) for r in requests]
-        return [self.enqueue(r.operation, payload, r.idempotency_key, batch_id=batch_id) for r, payload in validated]
+        return [
+            self.enqueue(r.operation, payload, r.idempotency_key, batch_id=batch_id)
+            for r, payload in validated
+        ]
 
     def status(self, task_id: str) -> TaskRecord:
         """The current record of ``task_id`` (UnknownTask if none)."""

@@ -38,20 +38,26 @@ DEMO_TIMEOUT_SECONDS = 180.0
 def demo_requests(media_url: str, run_id: str) -> list[TaskRequest]:
     """One task per operation; idempotency keys are per run so a second demo runs again."""
     payloads: list[tuple[str, dict[str, Any]]] = [
-        ("add_call", {
-            "title": "Demo discovery call",
-            "actual_start": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "primary_user": DEMO_PRIMARY_USER,
-            "direction": "Outbound",
-            "media_url": media_url,
-        }),
+        (
+            "add_call",
+            {
+                "title": "Demo discovery call",
+                "actual_start": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                "primary_user": DEMO_PRIMARY_USER,
+                "direction": "Outbound",
+                "media_url": media_url,
+            },
+        ),
         ("erase_email", {"email_address": DEMO_ERASE_EMAIL}),
         ("erase_phone", {"phone_number": DEMO_ERASE_PHONE}),
-        ("assign_prospects", {
-            "crm_prospects_ids": list(DEMO_PROSPECTS),
-            "flow_id": DEMO_FLOW_ID,
-            "flow_instance_owner_email": DEMO_FLOW_OWNER,
-        }),
+        (
+            "assign_prospects",
+            {
+                "crm_prospects_ids": list(DEMO_PROSPECTS),
+                "flow_id": DEMO_FLOW_ID,
+                "flow_instance_owner_email": DEMO_FLOW_OWNER,
+            },
+        ),
         ("list_users", {}),
         ("ask", {"prompt": "list all users"}),
     ]
@@ -61,8 +67,13 @@ def demo_requests(media_url: str, run_id: str) -> list[TaskRequest]:
 def _wait_all(client: GongqClient, enqueued: list[Enqueued], quiet: bool) -> list[TaskRecord]:
     deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
     console = Console(stderr=True, quiet=quiet)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         bar = progress.add_task("demo tasks", total=len(enqueued))
         while True:
             records = [client.status(e.task_id) for e in enqueued]
@@ -86,8 +97,15 @@ def run_demo(settings: Settings, *, as_json: bool = False) -> int:
     with Processes() as processes, serving(tone_wav()) as media:
         redis_url = processes.ensure_redis(settings.redis_url)
         sandbox_url = processes.ensure_sandbox(settings.sandbox_url)
-        effective = settings.model_copy(update={"redis_url": redis_url, "sandbox_url": sandbox_url, "sandbox": True,
-                                                "openai_base_url": None, "composio_base_url": None})
+        effective = settings.model_copy(
+            update={
+                "redis_url": redis_url,
+                "sandbox_url": sandbox_url,
+                "sandbox": True,
+                "openai_base_url": None,
+                "composio_base_url": None,
+            }
+        )
         processes.start_worker(effective)
         client = GongqClient(effective, source="demo")
         enqueued = client.enqueue_many(demo_requests(media.url, uuid.uuid4().hex[:12]))
@@ -97,12 +115,21 @@ def run_demo(settings: Settings, *, as_json: bool = False) -> int:
     succeeded = sum(r.status.value == "succeeded" for r in records)
     failed = len(records) - succeeded
     if as_json:
-        sys.stdout.write(json.dumps({
-            "tasks": [{"id": r.id, "operation": r.operation, "status": r.status.value, "result": r.result}
-                      for r in records],
-            "succeeded": succeeded,
-            "failed": failed,
-        }, indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "tasks": [
+                        {"id": r.id, "operation": r.operation, "status": r.status.value, "result": r.result}
+                        for r in records
+                    ],
+                    "succeeded": succeeded,
+                    "failed": failed,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
     else:
         table = Table("operation", "status", "task id", "result", title="gongq demo")
         for r in records:

@@ -46,7 +46,7 @@ def serving(content: bytes, filename: str = "recording.wav") -> Iterator[ServedM
     """Serve ``content`` at ``http://127.0.0.1:<port>/<filename>`` until the block ends."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             if self.path.split("?")[0] != f"/{filename}":
                 self.send_error(404)
                 return
@@ -56,7 +56,7 @@ def serving(content: bytes, filename: str = "recording.wav") -> Iterator[ServedM
             self.end_headers()
             self.wfile.write(content)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -71,7 +71,11 @@ class Processes(contextlib.AbstractContextManager["Processes"]):
         """Start ``argv`` with its output in ``<log_dir>/<name>.log``."""
         log = (self.log_dir / f"{name}.log").open("ab")
         child = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
         )
         self._children.append((name, child))
         return child
@@ -87,8 +91,22 @@ class Processes(contextlib.AbstractContextManager["Processes"]):
                 "(e.g. `apt-get install redis-server` or `docker compose up -d redis`) or set REDIS_URL"
             )
         port = free_port()
-        self.start("redis", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(self.log_dir)])
+        self.start(
+            "redis",
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.log_dir),
+            ],
+        )
         started = f"redis://127.0.0.1:{port}/{urlsplit(url).path.lstrip('/') or '0'}"
         wait_until(lambda: redis_answers(started), 15, f"redis-server on port {port}")
         return started

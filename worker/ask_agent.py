@@ -23,4 +23,6 @@ Never erase or delete data unless the user asked for exactly that record.
 
 def build_ask_agent(session: ToolRouterSession, model: str) -> Agent[Any]:
     """The guide's agent, pointed at a cached Tool Router session."""
-    return Agent(name="Gong Assistant", model=model, instructions=ASK_PROMPT, tools=[tool_router_tool(session)])
+    return Agent(
+        name="Gong Assistant", model=model, instructions=ASK_PROMPT, tools=[tool_router_tool(session)]
+    )

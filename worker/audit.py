@@ -52,7 +52,7 @@ class ChainCheck:
 class AuditLog:
     """Appends chained events atomically (WATCH on the head) and verifies the chain."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis[str], keys: Keys) -> None:
         self._redis = client
         self._keys = keys
 
@@ -75,7 +75,7 @@ class AuditLog:
 
     def events(self, task_id: str | None = None, count: int | None = None) -> list[AuditEvent]:
         """Events oldest first, optionally only those of one task."""
-        entries: list[tuple[str, dict[str, str]]] = self._redis.xrange(self._keys.audit, count=count)  # type: ignore[assignment]
+        entries: list[tuple[str, dict[str, str]]] = self._redis.xrange(self._keys.audit, count=count)
         decoded = [
             AuditEvent(
                 stream_id=stream_id,
@@ -93,12 +93,21 @@ class AuditLog:
         events = self.events()
         for event in events:
             if event.prev != prev:
-                return ChainCheck(False, len(events), event.stream_id, "link to the previous event is broken "
-                                  "(an event before it was inserted, deleted or changed)")
+                return ChainCheck(
+                    False,
+                    len(events),
+                    event.stream_id,
+                    "link to the previous event is broken "
+                    "(an event before it was inserted, deleted or changed)",
+                )
             if event_hash(prev, event.fields) != event.hash:
-                return ChainCheck(False, len(events), event.stream_id, "event content does not match its hash")
+                return ChainCheck(
+                    False, len(events), event.stream_id, "event content does not match its hash"
+                )
             prev = event.hash
         head = self._redis.get(self._keys.audit_head)
         if events and head != prev:
-            return ChainCheck(False, len(events), events[-1].stream_id, "newest events were deleted (head mismatch)")
+            return ChainCheck(
+                False, len(events), events[-1].stream_id, "newest events were deleted (head mismatch)"
+            )
         return ChainCheck(True, len(events))

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
-from agents import Agent, Runner, RunConfig
+from agents import Agent, RunConfig, Runner
 from agents.exceptions import AgentsException, MaxTurnsExceeded, ModelBehaviorError
 from agents.items import ToolCallItem
-from agents.models.openai_responses import OpenAIResponsesModel
 from agents.memory import Session
+from agents.models.openai_responses import OpenAIResponsesModel
 from openai.types.responses.response_output_item import McpCall
 
 from worker.errors import Permanent, Retryable
@@ -52,7 +52,9 @@ def evidence_from_items(items: list[Any]) -> Evidence:
         if isinstance(raw, McpCall):
             error = raw.error if isinstance(raw.error, str) or raw.error is None else str(raw.error)
             evidence.add_call(
-                McpCallRecord(name=raw.name, arguments=parse_arguments(raw.arguments), output=raw.output, error=error)
+                McpCallRecord(
+                    name=raw.name, arguments=parse_arguments(raw.arguments), output=raw.output, error=error
+                )
             )
     return evidence
 

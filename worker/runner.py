@@ -21,7 +21,7 @@ from worker.connections import redis_client
 from worker.errors import Permanent
 from worker.executor import run_agent
 from worker.keys import Keys
-from worker.operations import AddCallPayload, AskPayload, get_operation
+from worker.operations import AddCallPayload, AskPayload, Result, get_operation
 from worker.settings import Settings
 from worker.store import TaskRecord, TaskStatus, TaskStore
 from worker.toolrouter import ToolRouterSessions
@@ -37,7 +37,7 @@ class Runtime:
     settings: Settings
 
     @cached_property
-    def redis(self) -> redis.Redis:
+    def redis(self) -> redis.Redis[str]:
         return redis_client(self.settings)
 
     @cached_property
@@ -67,7 +67,9 @@ def planned_arguments(record: TaskRecord) -> dict[str, object]:
     try:
         payload = operation.payload_model.model_validate(record.payload)
     except ValidationError as exc:
-        raise Permanent(f"payload no longer validates for {record.operation}: {exc.error_count()} error(s)") from exc
+        raise Permanent(
+            f"payload no longer validates for {record.operation}: {exc.error_count()} error(s)"
+        ) from exc
     if isinstance(payload, AddCallPayload) and payload.client_unique_id is None:
         payload = payload.model_copy(update={"client_unique_id": f"gongq-{record.id}"})
     return payload.to_arguments()
@@ -90,8 +92,9 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     if operation.is_free_form:
         prompt = AskPayload.model_validate(record.payload).prompt
         outcome = await run_agent(build_ask_agent(session, runtime.settings.model), prompt, runtime.settings)
-        result = judge_free_form(outcome.evidence, str(outcome.final_output))
-        summary = result.answer
+        answer = judge_free_form(outcome.evidence, str(outcome.final_output))
+        result: Result = answer
+        summary = answer.answer
     else:
         arguments = planned_arguments(record)
         plan = single_tool_plan(operation.slugs[0], arguments)

@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from worker.errors import ConfigurationError
 
 #: Values that mean "nobody filled this in"; refused outside sandbox mode.
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "placeholder", "sk-placeholder", "your-key-here"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "placeholder", "sk-placeholder", "your-key-here"}
+)
 
 
 def _unprefixed(name: str) -> AliasChoices:
@@ -37,27 +39,33 @@ class Settings(BaseSettings):
     )
 
     openai_api_key: SecretStr = Field(
-        default=SecretStr(""), validation_alias=_unprefixed("OPENAI_API_KEY"),
+        default=SecretStr(""),
+        validation_alias=_unprefixed("OPENAI_API_KEY"),
         description="OpenAI API key used by the agent's model (Responses API).",
     )
     openai_base_url: str | None = Field(
-        default=None, validation_alias=_unprefixed("OPENAI_BASE_URL"),
+        default=None,
+        validation_alias=_unprefixed("OPENAI_BASE_URL"),
         description="OpenAI API base URL; in sandbox mode defaults to the sandbox's /v1.",
     )
     composio_api_key: SecretStr = Field(
-        default=SecretStr(""), validation_alias=_unprefixed("COMPOSIO_API_KEY"),
+        default=SecretStr(""),
+        validation_alias=_unprefixed("COMPOSIO_API_KEY"),
         description="Composio API key (creates Tool Router sessions; sent to the MCP server).",
     )
     composio_base_url: str | None = Field(
-        default=None, validation_alias=_unprefixed("COMPOSIO_BASE_URL"),
+        default=None,
+        validation_alias=_unprefixed("COMPOSIO_BASE_URL"),
         description="Composio API base URL; in sandbox mode defaults to the sandbox origin.",
     )
     user_id: str = Field(
-        default="gongq", validation_alias=_unprefixed("USER_ID"),
+        default="gongq",
+        validation_alias=_unprefixed("USER_ID"),
         description="Composio user id whose connected Gong account the agent acts for.",
     )
     redis_url: str = Field(
-        default="redis://127.0.0.1:6379/0", validation_alias=_unprefixed("REDIS_URL"),
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=_unprefixed("REDIS_URL"),
         description="Redis for the Celery broker, results, task records and the audit stream.",
     )
 
@@ -86,7 +94,9 @@ class Settings(BaseSettings):
         default=8, ge=1, description="Tasks in flight per worker process (thread pool; tasks are I/O-bound)."
     )
     idempotency_ttl_seconds: int = Field(
-        default=30 * 24 * 3600, ge=60, description="How long an idempotency key keeps answering with its task."
+        default=30 * 24 * 3600,
+        ge=60,
+        description="How long an idempotency key keeps answering with its task.",
     )
     pii_key: SecretStr = Field(
         default=SecretStr("sandbox-pii-key"),

@@ -88,7 +88,7 @@ def _optional_json(raw: str | None) -> dict[str, Any] | None:
 class TaskStore:
     """Reads and writes task records; every state change is also an audit event."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, audit: AuditLog) -> None:
+    def __init__(self, client: redis.Redis[str], keys: Keys, audit: AuditLog) -> None:
         self._redis = client
         self._keys = keys
         self._audit = audit
@@ -117,7 +117,7 @@ class TaskStore:
                 existing = self._redis.get(self._keys.idempotency(idempotency_key))
                 return Created(task_id=str(existing), duplicate=True)
         now = time.time()
-        record: dict[str, str] = {
+        record: dict[str | bytes, bytes | float | int | str] = {
             "id": task_id,
             "operation": operation,
             "status": TaskStatus.QUEUED.value,
@@ -140,7 +140,7 @@ class TaskStore:
 
     def get(self, task_id: str) -> TaskRecord:
         """The decoded record; :class:`UnknownTask` when there is none."""
-        raw: dict[str, str] = self._redis.hgetall(self._keys.task(task_id))  # type: ignore[assignment]
+        raw: dict[str, str] = self._redis.hgetall(self._keys.task(task_id))
         if not raw:
             raise UnknownTask(f"no task with id {task_id!r}")
         return TaskRecord(
@@ -187,5 +187,9 @@ class TaskStore:
         self._audit.append(task_id, "dead", reason=reason)
 
     def _set(self, task_id: str, status: TaskStatus, fields: dict[str, str]) -> None:
-        mapping = {"status": status.value, "updated_at": repr(time.time()), **fields}
+        mapping: dict[str | bytes, bytes | float | int | str] = {
+            "status": status.value,
+            "updated_at": repr(time.time()),
+        }
+        mapping.update(fields)
         self._redis.hset(self._keys.task(task_id), mapping=mapping)

@@ -36,12 +36,14 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def retry_delay(attempt: int, failure: Retryable, settings: Settings, rng: random.Random | None = None) -> float:
+def retry_delay(
+    attempt: int, failure: Retryable, settings: Settings, rng: random.Random | None = None
+) -> float:
     """Exponential backoff with full jitter on top of the base, never below Retry-After."""
     rng = rng or random.Random()
     backoff = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** (attempt - 1))
     jittered = backoff / 2 + rng.uniform(0, backoff / 2)
-    return max(jittered, failure.retry_after or 0.0)
+    return float(max(jittered, failure.retry_after or 0.0))
 
 
 def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure) -> dict[str, Any]:
@@ -51,8 +53,13 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
         if attempts < rt.settings.max_attempts:
             delay = retry_delay(attempts, failure, rt.settings)
             rt.store.mark_retrying(task_id, failure.reason, time.time() + delay)
-            log.warning("attempt %d failed, retrying in %.1f s: %s", attempts, delay, failure.reason,
-                        extra={"task_id": task_id})
+            log.warning(
+                "attempt %d failed, retrying in %.1f s: %s",
+                attempts,
+                delay,
+                failure.reason,
+                extra={"task_id": task_id},
+            )
             raise task.retry(countdown=delay, max_retries=None)
         rt.store.mark_dead(task_id, f"gave up after {attempts} attempts: {failure.reason}")
     else:
@@ -61,7 +68,7 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
     return {"task_id": task_id, "status": TaskStatus.DEAD.value}
 
 
-@celery_app.task(name=RUN_TASK, bind=True, acks_late=True)
+@celery_app.task(name=RUN_TASK, bind=True, acks_late=True)  # type: ignore[untyped-decorator]
 def run(self: Task, task_id: str) -> dict[str, Any]:
     """Run one attempt of a gongq task; Celery sees only the task id and a status."""
     rt = runtime()

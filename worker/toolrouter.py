@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from composio import Composio
 from composio_openai_agents import OpenAIAgentsProvider
@@ -33,13 +34,14 @@ class ToolRouterSessions:
         self._settings = settings
         self._lock = threading.Lock()
         self._sessions: dict[str, ToolRouterSession] = {}
-        self._client: Composio | None = None
+        self._client: Composio[Any, Any] | None = None
 
-    def _composio(self) -> Composio:
+    def _composio(self) -> Composio[Any, Any]:
         if self._client is None:
             self._client = Composio(
                 api_key=self._settings.composio_api_key.get_secret_value(),
-                base_url=self._settings.effective_composio_base_url,
+                # None lets the SDK use Composio's cloud (or COMPOSIO_BASE_URL) as in the guide.
+                base_url=self._settings.effective_composio_base_url,  # type: ignore[arg-type]
                 provider=OpenAIAgentsProvider(),
                 allow_tracking=False,
             )
@@ -53,10 +55,12 @@ class ToolRouterSessions:
             try:
                 session = self._composio().create(user_id=user_id, toolkits=["gong"], mcp=True)
             except Exception as exc:  # the SDK raises many transport/HTTP types; all are transient here
-                raise Retryable(f"could not create a Composio Tool Router session: {type(exc).__name__}") from exc
+                raise Retryable(
+                    f"could not create a Composio Tool Router session: {type(exc).__name__}"
+                ) from exc
             # The SDK exports the credential in mcp.headers for a same-origin MCP URL; the guide
             # sends the same x-api-key header explicitly, which we fall back to.
-            headers = dict(session.mcp.headers or {}) or {
+            headers = {k: v for k, v in (session.mcp.headers or {}).items() if v is not None} or {
                 "x-api-key": self._settings.composio_api_key.get_secret_value()
             }
             created = ToolRouterSession(

@@ -34,7 +34,9 @@ def judge_typed(operation: Operation, planned: dict[str, Any], evidence: Evidenc
             raise SecurityViolation(f"agent ran {execution.slug}, which {operation.name} did not plan")
         if execution.arguments != planned:
             changed = sorted(
-                k for k in set(planned) | set(execution.arguments) if planned.get(k) != execution.arguments.get(k)
+                k
+                for k in set(planned) | set(execution.arguments)
+                if planned.get(k) != execution.arguments.get(k)
             )
             raise SecurityViolation(f"agent changed pinned arguments of {slug}: {', '.join(changed)}")
     runs = evidence.executions_of(slug)

@@ -16,11 +16,18 @@ pytestmark = pytest.mark.e2e
 
 def test_demo_runs_every_operation_to_success(settings: Settings) -> None:
     env = {**os.environ, **settings_env(settings), "OPENAI_AGENTS_DISABLE_TRACING": "1"}
-    done = subprocess.run([sys.executable, "-m", "producer", "demo", "--json"], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "producer", "demo", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert report["succeeded"] == 6 and report["failed"] == 0
     assert sorted(t["operation"] for t in report["tasks"]) == sorted(
-        ["add_call", "erase_email", "erase_phone", "assign_prospects", "list_users", "ask"])
+        ["add_call", "erase_email", "erase_phone", "assign_prospects", "list_users", "ask"]
+    )
     assert all(t["status"] == "succeeded" and t["result"] for t in report["tasks"])

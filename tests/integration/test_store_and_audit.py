@@ -49,14 +49,16 @@ def test_same_idempotency_key_never_makes_a_second_task(store: TaskStore) -> Non
 
 def test_racing_producers_with_one_key_get_one_task(store: TaskStore) -> None:
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(lambda _: store.create("list_users", {}, source="t", idempotency_key="race"),
-                                 range(32)))
+        outcomes = list(
+            pool.map(lambda _: store.create("list_users", {}, source="t", idempotency_key="race"), range(32))
+        )
     assert len({o.task_id for o in outcomes}) == 1
     assert sum(not o.duplicate for o in outcomes) == 1
 
 
-def test_record_keeps_payload_and_history_through_dead_letter(store: TaskStore, redis_client: redis.Redis,
-                                                              keys: Keys) -> None:
+def test_record_keeps_payload_and_history_through_dead_letter(
+    store: TaskStore, redis_client: redis.Redis, keys: Keys
+) -> None:
     task_id = store.create("erase_email", {"email_address": "a@b.io"}, source="test").task_id
     assert store.mark_running(task_id) == 1
     store.mark_retrying(task_id, "Gong API error 503", next_attempt_at=123.0)

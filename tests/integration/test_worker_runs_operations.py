@@ -22,12 +22,20 @@ def gong_requests(sandbox: httpx.Client) -> list[dict[str, object]]:
     return list(sandbox.get("/_sandbox/gong/requests").json()["requests"])
 
 
-def test_add_call_hands_gong_exactly_the_source_bytes(worker: Processes, client: GongqClient,
-                                                      sandbox: httpx.Client) -> None:
+def test_add_call_hands_gong_exactly_the_source_bytes(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
     recording = tone_wav(seconds=2.0, frequency=523.0)
     with serving(recording) as media:
-        task = client.enqueue("add_call", {"title": "Pricing call", "actual_start": "2026-11-20T15:00:00Z",
-                                           "primary_user": PRIMARY_USER, "media_url": media.url})
+        task = client.enqueue(
+            "add_call",
+            {
+                "title": "Pricing call",
+                "actual_start": "2026-11-20T15:00:00Z",
+                "primary_user": PRIMARY_USER,
+                "media_url": media.url,
+            },
+        )
         record = client.wait(task.task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result is not None
@@ -38,10 +46,12 @@ def test_add_call_hands_gong_exactly_the_source_bytes(worker: Processes, client:
     assert record.result["client_unique_id"] == f"gongq-{task.task_id}"
 
 
-def test_erase_email_succeeds_with_gongs_request_id(worker: Processes, client: GongqClient,
-                                                    sandbox: httpx.Client) -> None:
-    record = client.wait(client.enqueue("erase_email", {"email_address": "Jamie.Rivera@Northwind.example"}).task_id,
-                         timeout=60)
+def test_erase_email_succeeds_with_gongs_request_id(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
+    record = client.wait(
+        client.enqueue("erase_email", {"email_address": "Jamie.Rivera@Northwind.example"}).task_id, timeout=60
+    )
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result and record.result["request_id"]
     erasures = [r for r in gong_requests(sandbox) if "erase-data-for-email-address" in str(r["path"])]
@@ -49,19 +59,25 @@ def test_erase_email_succeeds_with_gongs_request_id(worker: Processes, client: G
 
 
 def test_erase_phone_succeeds(worker: Processes, client: GongqClient, sandbox: httpx.Client) -> None:
-    record = client.wait(client.enqueue("erase_phone", {"phone_number": "+1 415 555 0123"}).task_id, timeout=60)
+    record = client.wait(
+        client.enqueue("erase_phone", {"phone_number": "+1 415 555 0123"}).task_id, timeout=60
+    )
     assert record.status is TaskStatus.SUCCEEDED, record.error
     erasures = [r for r in gong_requests(sandbox) if "erase-data-for-phone-number" in str(r["path"])]
     assert [r["query"] for r in erasures] == [{"phoneNumber": "+14155550123"}]
 
 
-def test_assign_prospects_reports_each_prospect_gong_did_not_assign(worker: Processes, client: GongqClient,
-                                                                   sandbox: httpx.Client) -> None:
-    task = client.enqueue("assign_prospects", {
-        "crm_prospects_ids": ["0035g00000AbCd001", "0035g00000UNKNOWN"],
-        "flow_id": "1695493301223590792",
-        "flow_instance_owner_email": "dana.lee@acme-robotics.example",
-    })
+def test_assign_prospects_reports_each_prospect_gong_did_not_assign(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
+    task = client.enqueue(
+        "assign_prospects",
+        {
+            "crm_prospects_ids": ["0035g00000AbCd001", "0035g00000UNKNOWN"],
+            "flow_id": "1695493301223590792",
+            "flow_instance_owner_email": "dana.lee@acme-robotics.example",
+        },
+    )
     record = client.wait(task.task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result is not None
@@ -71,8 +87,9 @@ def test_assign_prospects_reports_each_prospect_gong_did_not_assign(worker: Proc
     ]
 
 
-def test_list_users_returns_the_simulated_company(worker: Processes, client: GongqClient,
-                                                  sandbox: httpx.Client) -> None:
+def test_list_users_returns_the_simulated_company(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
     record = client.wait(client.enqueue("list_users", {}).task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result is not None
@@ -80,14 +97,18 @@ def test_list_users_returns_the_simulated_company(worker: Processes, client: Gon
     assert "dana.lee@acme-robotics.example" in emails
 
 
-def test_typed_task_takes_one_model_request(worker: Processes, client: GongqClient, sandbox: httpx.Client) -> None:
+def test_typed_task_takes_one_model_request(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
     before = sandbox.get("/_sandbox/openai/requests").json()["count"]
     record = client.wait(client.enqueue("list_users", {}).task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert sandbox.get("/_sandbox/openai/requests").json()["count"] - before == 1
 
 
-def test_ask_answers_from_the_simulated_users(worker: Processes, client: GongqClient, sandbox: httpx.Client) -> None:
+def test_ask_answers_from_the_simulated_users(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
     record = client.wait(client.enqueue("ask", {"prompt": "list all users"}).task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result is not None
@@ -95,10 +116,18 @@ def test_ask_answers_from_the_simulated_users(worker: Processes, client: GongqCl
     assert "GONG_LIST_ALL_USERS_V2_USERS" in record.result["tools_used"]
 
 
-def test_gong_rejection_dead_letters_the_task_with_its_reason(worker: Processes, client: GongqClient,
-                                                             sandbox: httpx.Client) -> None:
-    task = client.enqueue("add_call", {"title": "Ghost host", "actual_start": "2026-11-20T15:00:00Z",
-                                       "primary_user": "999999999999", "media_url": "http://127.0.0.1:9/x.wav"})
+def test_gong_rejection_dead_letters_the_task_with_its_reason(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
+    task = client.enqueue(
+        "add_call",
+        {
+            "title": "Ghost host",
+            "actual_start": "2026-11-20T15:00:00Z",
+            "primary_user": "999999999999",
+            "media_url": "http://127.0.0.1:9/x.wav",
+        },
+    )
     record = client.wait(task.task_id, timeout=60)
     assert record.status is TaskStatus.DEAD
     assert record.error and "400" in record.error
@@ -110,7 +139,9 @@ def test_invalid_payload_is_refused_before_anything_is_enqueued(client: GongqCli
         client.enqueue("erase_email", {"email_address": "not-an-email"})
 
 
-def test_same_idempotency_key_runs_once(worker: Processes, client: GongqClient, sandbox: httpx.Client) -> None:
+def test_same_idempotency_key_runs_once(
+    worker: Processes, client: GongqClient, sandbox: httpx.Client
+) -> None:
     first = client.enqueue("erase_phone", {"phone_number": "+442071838750"}, idempotency_key="erase-once")
     second = client.enqueue("erase_phone", {"phone_number": "+442071838750"}, idempotency_key="erase-once")
     assert second.duplicate and second.task_id == first.task_id

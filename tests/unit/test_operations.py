@@ -50,7 +50,9 @@ def test_malformed_email_is_rejected(bad: str) -> None:
 
 
 def test_phone_separators_are_removed_to_e164() -> None:
-    assert ErasePhonePayload.model_validate({"phone_number": "+1 (415) 555-0123"}).phone_number == "+14155550123"
+    assert (
+        ErasePhonePayload.model_validate({"phone_number": "+1 (415) 555-0123"}).phone_number == "+14155550123"
+    )
 
 
 @pytest.mark.parametrize("bad", ["4155550123", "+0123456789", "+12", "+1415555012345678"])
@@ -65,11 +67,15 @@ def test_unknown_payload_fields_are_rejected_not_ignored() -> None:
 
 
 def test_add_call_puts_the_primary_user_among_the_parties() -> None:
-    payload = AddCallPayload.model_validate({
-        "title": "Intro", "actual_start": "2026-11-01T10:00:00Z", "primary_user": "234599484848423",
-        "media_url": "https://recordings.example/call.wav",
-        "parties": [{"email_address": "Buyer@Customer.example"}],
-    })
+    payload = AddCallPayload.model_validate(
+        {
+            "title": "Intro",
+            "actual_start": "2026-11-01T10:00:00Z",
+            "primary_user": "234599484848423",
+            "media_url": "https://recordings.example/call.wav",
+            "parties": [{"email_address": "Buyer@Customer.example"}],
+        }
+    )
     arguments = payload.to_arguments()
     assert arguments["parties"] == [{"userId": "234599484848423"}, {"emailAddress": "buyer@customer.example"}]
     assert arguments["downloadMediaUrl"] == "https://recordings.example/call.wav"
@@ -78,26 +84,41 @@ def test_add_call_puts_the_primary_user_among_the_parties() -> None:
 
 def test_add_call_media_must_be_an_http_url() -> None:
     with pytest.raises(ValidationError):
-        AddCallPayload.model_validate({
-            "title": "Intro", "actual_start": "2026-11-01T10:00:00Z", "primary_user": "1",
-            "media_url": "file:///etc/passwd",
-        })
+        AddCallPayload.model_validate(
+            {
+                "title": "Intro",
+                "actual_start": "2026-11-01T10:00:00Z",
+                "primary_user": "1",
+                "media_url": "file:///etc/passwd",
+            }
+        )
 
 
 def test_assign_prospects_limits_to_200_ids_per_request() -> None:
     with pytest.raises(ValidationError):
-        AssignProspectsPayload.model_validate({
-            "crm_prospects_ids": [str(i) for i in range(201)], "flow_id": "1",
-            "flow_instance_owner_email": "rep@acme.example",
-        })
+        AssignProspectsPayload.model_validate(
+            {
+                "crm_prospects_ids": [str(i) for i in range(201)],
+                "flow_id": "1",
+                "flow_instance_owner_email": "rep@acme.example",
+            }
+        )
 
 
 def test_assign_result_keeps_unassigned_prospects_with_their_reason() -> None:
-    result = AssignProspectsResult.model_validate({
-        "requestId": "abc",
-        "prospectsAssigned": [{"crmProspectId": "p1", "flowId": "f", "flowInstanceId": "i1"}],
-        "prospectsNotAssigned": [{"crmProspectId": "p2", "flowId": "f", "errorCode": "InvalidState",
-                                  "errorMessage": "already in an exclusive flow"}],
-    })
+    result = AssignProspectsResult.model_validate(
+        {
+            "requestId": "abc",
+            "prospectsAssigned": [{"crmProspectId": "p1", "flowId": "f", "flowInstanceId": "i1"}],
+            "prospectsNotAssigned": [
+                {
+                    "crmProspectId": "p2",
+                    "flowId": "f",
+                    "errorCode": "InvalidState",
+                    "errorMessage": "already in an exclusive flow",
+                }
+            ],
+        }
+    )
     assert [p.crm_prospect_id for p in result.assigned] == ["p1"]
     assert result.not_assigned[0].error_code == "InvalidState"

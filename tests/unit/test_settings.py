@@ -40,8 +40,13 @@ def test_live_mode_uses_the_sdk_defaults_unless_told_otherwise() -> None:
 
 
 def test_placeholder_secrets_are_refused_outside_sandbox_mode() -> None:
-    settings = Settings(sandbox=False, openai_api_key="changeme", composio_api_key="ck-real",
-                        pii_key="a-real-key", _env_file=None)
+    settings = Settings(
+        sandbox=False,
+        openai_api_key="changeme",
+        composio_api_key="ck-real",
+        pii_key="a-real-key",
+        _env_file=None,
+    )
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
         settings.require_live_secrets()
 
@@ -51,8 +56,9 @@ def test_sandbox_mode_accepts_placeholder_secrets() -> None:
 
 
 def test_settings_round_trip_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Settings(sandbox=True, redis_url="redis://h:1/3", composio_api_key="ck", max_attempts=2,
-                        _env_file=None)
+    original = Settings(
+        sandbox=True, redis_url="redis://h:1/3", composio_api_key="ck", max_attempts=2, _env_file=None
+    )
     for name, value in settings_env(original).items():
         monkeypatch.setenv(name, value)
     assert Settings(_env_file=None) == original

@@ -23,14 +23,24 @@ PINNED = {"emailAddress": "jane@customer.example"}
 def evidence_of(*runs: tuple[str, dict[str, Any], dict[str, Any]]) -> Evidence:
     """Evidence holding one multi-execute call whose results are ``(slug, arguments, response)``."""
     evidence = Evidence()
-    evidence.add_call(McpCallRecord(
-        name=MULTI_EXECUTE,
-        arguments={"tools": [{"tool_slug": slug, "arguments": args} for slug, args, _ in runs]},
-        output=json.dumps({"successful": True, "data": {"results": [
-            {"tool_slug": slug, "index": i, "response": response} for i, (slug, _, response) in enumerate(runs)
-        ]}}),
-        error=None,
-    ))
+    evidence.add_call(
+        McpCallRecord(
+            name=MULTI_EXECUTE,
+            arguments={"tools": [{"tool_slug": slug, "arguments": args} for slug, args, _ in runs]},
+            output=json.dumps(
+                {
+                    "successful": True,
+                    "data": {
+                        "results": [
+                            {"tool_slug": slug, "index": i, "response": response}
+                            for i, (slug, _, response) in enumerate(runs)
+                        ]
+                    },
+                }
+            ),
+            error=None,
+        )
+    )
     return evidence
 
 
@@ -39,8 +49,11 @@ def ok(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def gong_error(status: int, retry_after: int | None = None) -> dict[str, Any]:
-    return {"successful": False, "error": f"Gong API error {status}",
-            "data": {"requestId": "r", "errors": ["x"], "status_code": status, "retry_after": retry_after}}
+    return {
+        "successful": False,
+        "error": f"Gong API error {status}",
+        "data": {"requestId": "r", "errors": ["x"], "status_code": status, "retry_after": retry_after},
+    }
 
 
 def test_erasure_succeeds_when_the_pinned_call_returned_a_request_id() -> None:
@@ -61,10 +74,14 @@ def test_a_changed_pinned_argument_is_a_security_violation() -> None:
 
 def test_an_unplanned_tool_is_a_security_violation() -> None:
     with pytest.raises(SecurityViolation, match="GONG_DELETE_A_GONG_MEETING"):
-        judge_typed(ERASE, PINNED, evidence_of(
-            (SLUG, PINNED, ok({"requestId": "r"})),
-            ("GONG_DELETE_A_GONG_MEETING_V2_MEETINGS", {"meetingId": 1}, ok({})),
-        ))
+        judge_typed(
+            ERASE,
+            PINNED,
+            evidence_of(
+                (SLUG, PINNED, ok({"requestId": "r"})),
+                ("GONG_DELETE_A_GONG_MEETING_V2_MEETINGS", {"meetingId": 1}, ok({})),
+            ),
+        )
 
 
 def test_gong_429_is_retryable_and_carries_retry_after() -> None:
@@ -89,7 +106,9 @@ def test_an_answer_without_the_expected_fields_is_permanent() -> None:
 
 
 def test_free_form_answer_is_kept_with_the_tools_it_used() -> None:
-    result = judge_free_form(evidence_of(("GONG_LIST_ALL_USERS_V2_USERS", {}, ok({"users": []}))), "No users.")
+    result = judge_free_form(
+        evidence_of(("GONG_LIST_ALL_USERS_V2_USERS", {}, ok({"users": []}))), "No users."
+    )
     assert result.answer == "No users."
     assert result.tools_used == ["GONG_LIST_ALL_USERS_V2_USERS"]
 
