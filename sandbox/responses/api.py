@@ -1,0 +1,206 @@
+"""``POST /v1/responses``: OpenAI's Responses API with hosted MCP tools executed server-side.
+
+One request runs as many MCP calls as the planner wants and ends with an assistant message,
+so a typed gongq task completes in one request, as on the real API. A tool that needs approval
+(per the mcp tool's ``require_approval``) ends the response with an ``mcp_approval_request``; the
+next request carries the ``mcp_approval_response`` and the run resumes from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from contextlib import AsyncExitStack
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from sandbox.config import SandboxConfig
+from sandbox.responses import planner
+from sandbox.responses.mcp_client import McpConnection, parse_output
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": None}}, status)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+    return ""
+
+
+def _tokens(value: Any) -> int:
+    return max(1, len(json.dumps(value, default=str)) // 4)
+
+
+def requires_approval(tool: dict[str, Any], name: str) -> bool:
+    """Apply an mcp tool's ``require_approval`` ("always", "never" or the per-tool-name object form)."""
+    setting = tool.get("require_approval", "always")
+    if isinstance(setting, str):
+        return setting != "never"
+    if isinstance(setting, dict):
+        if name in ((setting.get("never") or {}).get("tool_names") or []):
+            return False
+        always = setting.get("always")
+        if always is not None:
+            return name in (always.get("tool_names") or [])
+        return False
+    return True
+
+
+class ModelSettings(BaseModel):
+    latency_seconds: float = Field(ge=0)
+
+
+class ResponsesApi:
+    """The Responses stand-in, its request log and its control endpoints."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.latency = config.model_latency_seconds
+        self.log: list[dict[str, Any]] = []
+
+    def reset(self) -> None:
+        self.latency = self.config.model_latency_seconds
+        self.log = []
+
+    def router(self) -> APIRouter:
+        router = APIRouter()
+
+        @router.post("/v1/responses", tags=["openai"])
+        async def create_response(request: Request) -> JSONResponse:
+            if not request.headers.get("authorization", "").removeprefix("Bearer ").strip():
+                return _error(401, "You didn't provide an API key.", "invalid_api_key")
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                return _error(400, "We could not parse the JSON body of your request.")
+            if body.get("stream"):
+                return _error(400, "The sandbox model does not stream; call without stream=true.")
+            await asyncio.sleep(self.latency)
+            return await self._respond(body)
+
+        @router.get("/_sandbox/openai/requests", tags=["sandbox control"])
+        async def requests() -> dict[str, Any]:
+            return {"count": len(self.log), "requests": self.log}
+
+        @router.post("/_sandbox/model", tags=["sandbox control"])
+        async def set_model(settings: ModelSettings) -> dict[str, float]:
+            self.latency = settings.latency_seconds
+            return {"latency_seconds": self.latency}
+
+        return router
+
+    async def _respond(self, body: dict[str, Any]) -> JSONResponse:
+        raw_input = body.get("input")
+        items: list[dict[str, Any]] = (
+            [{"type": "message", "role": "user", "content": raw_input}] if isinstance(raw_input, str)
+            else [i for i in raw_input or [] if isinstance(i, dict)]
+        )
+        users = [n for n, i in enumerate(items) if i.get("role") == "user"]
+        turn = items[users[-1] + 1:] if users else items
+        user_text = _text_of(items[users[-1]].get("content")) if users else ""
+        mcp_tools = {t["server_label"]: t for t in body.get("tools") or [] if t.get("type") == "mcp"}
+        plan = planner.find_plan(body.get("instructions"))
+        default_label = next(iter(mcp_tools), "tool_router")
+
+        outputs = [parse_output(i.get("output")) for i in turn if i.get("type") == "mcp_call"]
+        answered = {i.get("approval_request_id") for i in turn if i.get("type") == "mcp_call"}
+        decisions = {i.get("approval_request_id"): i for i in turn if i.get("type") == "mcp_approval_response"}
+        pending = [i for i in turn if i.get("type") == "mcp_approval_request" and i.get("id") not in answered]
+        listed = {i.get("server_label") for i in items if i.get("type") == "mcp_list_tools"}
+        output: list[dict[str, Any]] = []
+        called: list[str] = []
+        final: str | None = None
+
+        async with AsyncExitStack() as stack:
+            connections: dict[str, McpConnection] = {}
+            while final is None:
+                step = (planner.next_plan_step(plan, outputs, default_label) if plan is not None
+                        else planner.next_free_form_step(user_text, outputs, default_label))
+                if isinstance(step, planner.Done):
+                    final = step.text
+                    break
+                tool = mcp_tools.get(step.server_label)
+                if tool is None:
+                    final = f"I have no MCP server labelled {step.server_label!r} to run {step.tool}."
+                    break
+                if step.server_label not in connections:
+                    try:
+                        connections[step.server_label] = await stack.enter_async_context(
+                            McpConnection(tool["server_url"], dict(tool.get("headers") or {})))
+                    except Exception as exc:  # any transport or protocol failure, as the real API reports
+                        return _error(424, f"Error retrieving tool list from MCP server '{step.server_label}': "
+                                           f"{type(exc).__name__}", "external_connector_error")
+                    if step.server_label not in listed:
+                        output.append({"type": "mcp_list_tools", "id": _id("mcpl"), "server_label": step.server_label,
+                                       "tools": await connections[step.server_label].list_tools()})
+                        listed.add(step.server_label)
+                arguments = json.dumps(step.arguments)
+                approval_id = None
+                if requires_approval(tool, step.tool):
+                    request_item = pending.pop(0) if pending else None
+                    if request_item is None:
+                        output.append({"type": "mcp_approval_request", "id": _id("mcpr"),
+                                       "server_label": step.server_label, "name": step.tool, "arguments": arguments})
+                        break
+                    decision = decisions.get(request_item["id"])
+                    if decision is None:
+                        output.append(request_item)
+                        break
+                    if not decision.get("approve"):
+                        reason = decision.get("reason") or "no reason given"
+                        final = f"The call to {step.tool} was not approved ({reason}); nothing was executed."
+                        break
+                    approval_id = request_item["id"]
+                text, is_error = await connections[step.server_label].call(step.tool, step.arguments)
+                called.append(step.tool)
+                output.append({
+                    "type": "mcp_call", "id": _id("mcp"), "server_label": step.server_label, "name": step.tool,
+                    "arguments": arguments, "output": text, "status": "completed" if not is_error else "failed",
+                    "approval_request_id": approval_id,
+                    "error": {"type": "mcp_tool_execution_error", "content": [{"type": "text", "text": text}]}
+                    if is_error else None,
+                })
+                outputs.append(parse_output(text))
+
+        if final is not None:
+            output.append(self._message(final, body, outputs))
+        return JSONResponse(self._envelope(body, output, called, plan is not None))
+
+    def _message(self, text: str, body: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+        fmt = ((body.get("text") or {}).get("format") or {})
+        if fmt.get("type") == "json_schema":
+            text = json.dumps(planner.fill_schema(fmt.get("schema") or {}, outputs, text))
+        return {"type": "message", "id": _id("msg"), "role": "assistant", "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
+
+    def _envelope(self, body: dict[str, Any], output: list[dict[str, Any]], called: list[str],
+                  has_plan: bool) -> dict[str, Any]:
+        usage = {"input_tokens": _tokens([body.get("instructions"), body.get("input")]),
+                 "output_tokens": _tokens(output), "input_tokens_details": {"cached_tokens": 0},
+                 "output_tokens_details": {"reasoning_tokens": 0}}
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        now = time.time()
+        self.log.append({"seq": len(self.log) + 1, "time": now, "model": body.get("model"), "has_plan": has_plan,
+                         "tools_called": called, "usage": usage})
+        return {
+            "id": _id("resp"), "object": "response", "created_at": int(now), "completed_at": int(now),
+            "status": "completed", "model": body.get("model") or "gpt-5", "output": output,
+            "instructions": body.get("instructions"), "tools": body.get("tools") or [],
+            "tool_choice": body.get("tool_choice") or "auto", "parallel_tool_calls": True,
+            "previous_response_id": body.get("previous_response_id"), "text": body.get("text") or
+            {"format": {"type": "text"}}, "usage": usage, "error": None, "incomplete_details": None,
+            "metadata": {}, "temperature": 1.0, "top_p": 1.0,
+        }

@@ -1,0 +1,239 @@
+"""The deterministic "model" behind the Responses stand-in: what to call next, and what to say.
+
+Two modes. With a ``<gongq-plan>{...}</gongq-plan>`` block in the instructions it follows the
+plan exactly (string values ``"{{steps[i].a.b}}"`` are replaced by that path in step i's JSON
+output). Without one it acts like a helpful assistant for a free-form request: greet, or search
+the Tool Router for the best Gong tool, fill its required arguments from the request, run it,
+and answer from the data. Nothing here does I/O; ``sandbox.responses.api`` drives it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+PLAN_BLOCK = re.compile(r"<gongq-plan>(.*?)</gongq-plan>", re.DOTALL)
+PLACEHOLDER = re.compile(r"^\{\{steps\[(\d+)\]\.(.+)\}\}$")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"\+\d[\d\s().-]{6,18}\d")
+GONG_ID = re.compile(r"\b\d{10,20}\b")
+GREETING = re.compile(r"^\s*(hi|hello|hey|what can you (help|do)|help\b)", re.IGNORECASE)
+SEARCH = "COMPOSIO_SEARCH_TOOLS"
+EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One MCP tool call the model decides to make."""
+
+    server_label: str
+    tool: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Done:
+    """The model has nothing more to call; ``text`` is its answer."""
+
+    text: str
+
+
+def find_plan(instructions: str | None) -> list[dict[str, Any]] | None:
+    """The plan's steps, or None when the instructions hold no plan block."""
+    match = PLAN_BLOCK.search(instructions or "")
+    if match is None:
+        return None
+    plan = json.loads(match.group(1))
+    return list(plan.get("steps", []))
+
+
+def _lookup(value: Any, path: str) -> Any:
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def resolve(value: Any, outputs: list[Any]) -> Any:
+    """Replace placeholders with values from earlier steps' parsed outputs (types kept)."""
+    if isinstance(value, str) and (match := PLACEHOLDER.match(value)):
+        return _lookup(outputs[int(match.group(1))], match.group(2))
+    if isinstance(value, dict):
+        return {k: resolve(v, outputs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, outputs) for v in value]
+    return value
+
+
+def output_failed(output: Any) -> bool:
+    """True when a tool output reports failure at the top or for any executed tool."""
+    if not isinstance(output, dict):
+        return True
+    if output.get("successful") is False:
+        return True
+    results = (output.get("data") or {}).get("results", [])
+    return any(isinstance(r, dict) and (r.get("response") or {}).get("successful") is False for r in results)
+
+
+def next_plan_step(steps: list[dict[str, Any]], outputs: list[Any], server_label: str) -> Step | Done:
+    """The next step of an explicit plan, or the summary once it is finished or a step failed."""
+    if outputs and output_failed(outputs[-1]):
+        return Done(f"The plan stopped at step {len(outputs)}: {describe_failure(outputs[-1])}")
+    if len(outputs) >= len(steps):
+        return Done(summarize_plan(outputs))
+    step = steps[len(outputs)]
+    return Step(server_label=step.get("server_label", server_label), tool=step["tool"],
+                arguments=resolve(step.get("arguments", {}), outputs))
+
+
+def describe_failure(output: Any) -> str:
+    if not isinstance(output, dict):
+        return "the tool returned no usable output"
+    if output.get("error"):
+        return str(output["error"])
+    errors = [str((r.get("response") or {}).get("error")) for r in (output.get("data") or {}).get("results", [])
+              if (r.get("response") or {}).get("successful") is False]
+    return "; ".join(errors) or "the tool reported a failure"
+
+
+def summarize_plan(outputs: list[Any]) -> str:
+    parts = []
+    for output in outputs:
+        for result in ((output or {}).get("data") or {}).get("results", []):
+            data = (result.get("response") or {}).get("data") or {}
+            ids = {k: v for k, v in data.items() if k.endswith("Id") and isinstance(v, str | int)}
+            parts.append(f"{result.get('tool_slug')} succeeded" + (f" ({json.dumps(ids)})" if ids else ""))
+    return "Done. " + "; ".join(parts) if parts else "Done."
+
+
+# --- free-form requests -------------------------------------------------------------------------
+
+
+def next_free_form_step(request: str, outputs: list[Any], server_label: str, today: date | None = None
+                        ) -> Step | Done:
+    """Search, then run the best tool with arguments taken from the request, then answer."""
+    if not outputs:
+        if GREETING.match(request):
+            return Done("I can work with your Gong account through the Tool Router: list users and their "
+                        "activity statistics, find calls and transcripts, create meetings, add call recordings, "
+                        "look up or erase personal data, and assign prospects to Engage flows. What do you need?")
+        return Step(server_label, SEARCH, {"queries": [{"use_case": request}], "session": {"generate_id": True}})
+    if len(outputs) == 1:
+        results = ((outputs[0] or {}).get("data") or {}).get("results", [])
+        slugs = results[0].get("primary_tool_slugs", []) if results else []
+        if not slugs:
+            return Done("I could not find a Gong tool for that request.")
+        slug = slugs[0]
+        schema = results[0]["tool_schemas"][slug]["input_schema"]
+        arguments, missing = fill_arguments(schema, request, today or datetime.now(UTC).date())
+        if missing:
+            return Done(f"To do that with {slug} I need: {', '.join(missing)}. Please tell me and I'll run it.")
+        return Step(server_label, EXECUTE, {"tools": [{"tool_slug": slug, "arguments": arguments}],
+                                            "thought": f"Run {slug} for the user's request"})
+    return Done(answer_from(outputs[-1]))
+
+
+def fill_arguments(schema: dict[str, Any], request: str, today: date) -> tuple[dict[str, Any], list[str]]:
+    """Required arguments found in the request (emails, phones, ids, "last week"); the rest missing."""
+    emails = EMAIL.findall(request)
+    phones = [re.sub(r"[^\d+]", "", p) for p in PHONE.findall(request)]
+    ids = GONG_ID.findall(request.replace("+", " +"))
+    monday = today - timedelta(days=today.weekday())
+    last_week = (monday - timedelta(days=7), monday)
+    arguments: dict[str, Any] = {}
+    missing = []
+    for name in schema.get("required", []):
+        leaf = name.rsplit("__", 1)[-1]
+        if "mail" in leaf.lower() and emails:
+            arguments[name] = emails[0]
+        elif "phone" in leaf.lower() and phones:
+            arguments[name] = phones[0]
+        elif leaf in ("fromDate", "toDate"):
+            arguments[name] = (last_week[0] if leaf == "fromDate" else last_week[1]).isoformat()
+        elif leaf in ("fromDateTime", "toDateTime"):
+            when = last_week[0] if leaf == "fromDateTime" else last_week[1]
+            arguments[name] = f"{when.isoformat()}T00:00:00Z"
+        elif leaf in ("id", "callId", "meetingId", "userId") and ids:
+            arguments[name] = ids[0]
+        elif leaf == "filter":
+            arguments[name] = {}
+        else:
+            missing.append(name)
+    return arguments, missing
+
+
+def _label(item: dict[str, Any]) -> str:
+    name = " ".join(str(item[k]) for k in ("firstName", "lastName") if item.get(k))
+    name = name or str(item.get("name") or item.get("title") or item.get("id") or "")
+    email = item.get("emailAddress") or item.get("email")
+    return f"{name} <{email}>" if email else name
+
+
+def answer_from(output: Any) -> str:
+    """Plain-language answer from a multi-execute output: lists get one line per record."""
+    if output_failed(output):
+        return f"Gong returned an error: {describe_failure(output)}"
+    lines = []
+    for result in ((output or {}).get("data") or {}).get("results", []):
+        data = (result.get("response") or {}).get("data") or {}
+        lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+        if not lists:
+            shown = {k: v for k, v in data.items() if k != "requestId"}
+            lines.append(f"{result.get('tool_slug')} succeeded: {json.dumps(shown)[:1500]}")
+            continue
+        for key, items in lists.items():
+            lines.append(f"Found {len(items)} {key}:")
+            lines.extend(f"- {_label(item)}" for item in items[:50])
+    return "\n".join(lines) or "Gong returned no data."
+
+
+# --- structured output ---------------------------------------------------------------------------
+
+
+def _keyed_values(value: Any, found: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found.setdefault(k.replace("_", "").lower(), v)
+            _keyed_values(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _keyed_values(v, found)
+
+
+def fill_schema(schema: dict[str, Any], outputs: list[Any], text: str) -> Any:
+    """A JSON value conforming to ``schema``, filled from tool outputs by key, else from ``text``."""
+    found: dict[str, Any] = {}
+    _keyed_values(outputs, found)
+    defs = schema.get("$defs", {})
+    succeeded = not any(output_failed(o) for o in outputs)
+    return _fill(schema, defs, found, text, succeeded, key=None)
+
+
+def _fill(schema: dict[str, Any], defs: dict[str, Any], found: dict[str, Any], text: str, ok: bool,
+          key: str | None) -> Any:
+    if "$ref" in schema:
+        return _fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, found, text, ok, key)
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        non_null = [o for o in options if o.get("type") != "null"]
+        if key is not None and found.get(key.replace("_", "").lower()) is None and len(non_null) < len(options):
+            return None
+        return _fill(non_null[0] if non_null else options[0], defs, found, text, ok, key)
+    kind = schema.get("type")
+    candidate = found.get(key.replace("_", "").lower()) if key else None
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {name: _fill(sub, defs, found, text, ok, name) for name, sub in props.items()}
+    if kind == "array":
+        return candidate if isinstance(candidate, list) else []
+    if kind == "string":
+        if isinstance(candidate, str | int | float) and not isinstance(candidate, bool):
+            return str(candidate)
+        return text
+    if kind in ("integer", "number"):
+        return candidate if isinstance(candidate, int | float) and not isinstance(candidate, bool) else 0
+    if kind == "boolean":
+        return candidate if isinstance(candidate, bool) else ok
+    return None
