@@ -131,9 +131,11 @@ def _plain_rows(text: str) -> Iterator[tuple[int, str, str | None]]:
 def _looks_like_csv_header(first_line: str) -> bool:
     return "," in first_line or bool(
         EMAIL_HEADER.fullmatch(first_line.strip(' "'))
-        or (PHONE_HEADER.search(first_line)
-        and "@" not in first_line
-        and not any(c.isdigit() for c in first_line))
+        or (
+            PHONE_HEADER.search(first_line)
+            and "@" not in first_line
+            and not any(c.isdigit() for c in first_line)
+        )
     )
 
 

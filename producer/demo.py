@@ -85,10 +85,17 @@ def _wait_all(client: GongqClient, enqueued: list[Enqueued], quiet: bool) -> lis
 
 
 def _brief(record: TaskRecord) -> str:
+    """One line per result: list fields as counts, short scalars as key=value."""
     if record.result is None:
         return record.error or record.status.value
-    text = json.dumps(record.result, sort_keys=True)
-    return text if len(text) <= 90 else text[:87] + "..."
+    parts = []
+    for key, value in record.result.items():
+        if isinstance(value, list):
+            parts.append(f"{len(value)} {key.replace('_', ' ')}")
+        elif isinstance(value, str):
+            first_line = value.splitlines()[0] if value else ""
+            parts.append(f"{key}={first_line[:40]}")
+    return ", ".join(parts)
 
 
 def run_demo(settings: Settings, *, as_json: bool = False) -> int:

@@ -30,8 +30,11 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
         async with toolrouter.lifespan():
             yield
 
-    app = FastAPI(title="gongq sandbox", description="Gong API v2, Composio Tool Router and OpenAI Responses "
-                  "stand-ins", lifespan=lifespan)
+    app = FastAPI(
+        title="gongq sandbox",
+        description="Gong API v2, Composio Tool Router and OpenAI Responses stand-ins",
+        lifespan=lifespan,
+    )
     app.include_router(build_router(gong))
     app.include_router(build_control_router(gong))
     app.include_router(toolrouter.rest_router())

@@ -12,10 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from composio import Composio
+from composio.exceptions import (
+    ApiKeyError,
+    ApiKeyNotProvidedError,
+    MCPDestinationError,
+    UserApiKeyNotProvidedError,
+)
 from composio_openai_agents import OpenAIAgentsProvider
 
 from worker.errors import Retryable
 from worker.settings import Settings
+
+#: Errors no retry can fix: a missing or rejected key, an MCP URL on another origin.
+CONFIGURATION_ERRORS = (ApiKeyError, ApiKeyNotProvidedError, UserApiKeyNotProvidedError, MCPDestinationError)
 
 
 @dataclass(frozen=True)

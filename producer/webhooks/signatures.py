@@ -25,7 +25,12 @@ def hubspot_v3_signature(secret: str, method: str, uri: str, body: bytes, timest
 
 
 def verify_hubspot_v3(
-    secret: str, method: str, uri: str, body: bytes, signature: str | None, timestamp_ms: str | None,
+    secret: str,
+    method: str,
+    uri: str,
+    body: bytes,
+    signature: str | None,
+    timestamp_ms: str | None,
     now: float | None = None,
 ) -> None:
     """Raise :class:`SignatureError` unless the HubSpot v3 signature and timestamp are valid."""

@@ -34,7 +34,9 @@ class GongError(Exception):
 
     def response(self) -> JSONResponse:
         return JSONResponse(
-            {"requestId": request_id(), "errors": self.messages}, status_code=self.status, headers=self.headers
+            {"requestId": request_id(), "errors": self.messages},
+            status_code=self.status,
+            headers=self.headers,
         )
 
 

@@ -35,8 +35,12 @@ def route_class(state: GongState) -> type[APIRoute]:
             async def gated(request: Request) -> Response:
                 raw = await request.body()
                 entry: dict[str, Any] = {
-                    "time": time.time(), "method": request.method, "path": request.url.path,
-                    "query": dict(request.query_params), "status": 0, "json": _json_or_none(raw, request),
+                    "time": time.time(),
+                    "method": request.method,
+                    "path": request.url.path,
+                    "query": dict(request.query_params),
+                    "status": 0,
+                    "json": _json_or_none(raw, request),
                 }
                 try:
                     state.check_auth(request.headers.get("authorization"))
@@ -113,8 +117,9 @@ def check_email(value: Any, field: str) -> str:
     return value.strip()
 
 
-def paginate(items: Sequence[dict[str, Any]], cursor: str | None, page_size: int = PAGE_SIZE
-             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def paginate(
+    items: Sequence[dict[str, Any]], cursor: str | None, page_size: int = PAGE_SIZE
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One page and Gong's ``records`` object; the cursor appears only when more remain."""
     offset = 0
     if cursor:
@@ -123,8 +128,11 @@ def paginate(items: Sequence[dict[str, Any]], cursor: str | None, page_size: int
         except (ValueError, IndexError):
             raise GongError(400, "cursor is invalid") from None
     page = list(items[offset : offset + page_size])
-    records: dict[str, Any] = {"totalRecords": len(items), "currentPageSize": len(page),
-                               "currentPageNumber": offset // page_size}
+    records: dict[str, Any] = {
+        "totalRecords": len(items),
+        "currentPageSize": len(page),
+        "currentPageNumber": offset // page_size,
+    }
     if offset + page_size < len(items):
         records["cursor"] = base64.urlsafe_b64encode(f"page:{offset + page_size}".encode()).decode()
     return page, records

@@ -46,27 +46,47 @@ def register(router: APIRouter, state: GongState) -> None:
         ):
             raise GongError(400, "parties must include the primary user")
         media_url = body.get("downloadMediaUrl")
-        if media_url is not None and not (isinstance(media_url, str) and media_url.startswith(("http://", "https://"))):
+        if media_url is not None and not (
+            isinstance(media_url, str) and media_url.startswith(("http://", "https://"))
+        ):
             raise GongError(400, "downloadMediaUrl must be an http(s) URL")
         with state.lock:
-            existing = next((c for c in state.calls.values() if c["clientUniqueId"] == body["clientUniqueId"]), None)
+            existing = next(
+                (c for c in state.calls.values() if c["clientUniqueId"] == body["clientUniqueId"]), None
+            )
             if existing is not None:
                 # Gong's behaviour on reuse is unconfirmed; the simulator refuses it (409) and names
                 # the existing call, so a client can never create the same call twice.
-                raise GongError(409, f"A call with clientUniqueId {body['clientUniqueId']} already exists: "
-                                     f"{existing['id']}")
+                raise GongError(
+                    409,
+                    f"A call with clientUniqueId {body['clientUniqueId']} already exists: {existing['id']}",
+                )
             call_id = f"{9_100_000_000_000_000_000 + state.next_call}"
             state.next_call += 1
             state.calls[call_id] = {
-                "id": call_id, "url": f"https://app.gong.io/call?id={call_id}", "title": body.get("title"),
-                "scheduled": body.get("scheduledStart"), "started": started.isoformat(),
-                "duration": body.get("duration"), "primaryUserId": body["primaryUser"],
-                "direction": body["direction"], "system": body.get("callProviderCode") or "API",
-                "scope": "External", "media": "Audio", "language": "eng", "workspaceId": body.get("workspaceId"),
-                "sdrDisposition": body.get("disposition"), "clientUniqueId": body["clientUniqueId"],
-                "customData": body.get("customData"), "purpose": body.get("purpose"),
-                "meetingUrl": body.get("meetingUrl"), "isPrivate": False, "calendarEventId": None,
-                "parties": [{**p, "affiliation": "Internal" if p.get("userId") else "External"} for p in parties],
+                "id": call_id,
+                "url": f"https://app.gong.io/call?id={call_id}",
+                "title": body.get("title"),
+                "scheduled": body.get("scheduledStart"),
+                "started": started.isoformat(),
+                "duration": body.get("duration"),
+                "primaryUserId": body["primaryUser"],
+                "direction": body["direction"],
+                "system": body.get("callProviderCode") or "API",
+                "scope": "External",
+                "media": "Audio",
+                "language": "eng",
+                "workspaceId": body.get("workspaceId"),
+                "sdrDisposition": body.get("disposition"),
+                "clientUniqueId": body["clientUniqueId"],
+                "customData": body.get("customData"),
+                "purpose": body.get("purpose"),
+                "meetingUrl": body.get("meetingUrl"),
+                "isPrivate": False,
+                "calendarEventId": None,
+                "parties": [
+                    {**p, "affiliation": "Internal" if p.get("userId") else "External"} for p in parties
+                ],
             }
             state.media[call_id] = {"status": "awaiting", "sha256": None, "bytes": 0}
         request.state.log_entry["client_unique_id"] = body["clientUniqueId"]
@@ -104,9 +124,12 @@ def register(router: APIRouter, state: GongState) -> None:
         end = parse_datetime(query.get("toDateTime"), "toDateTime")
         workspace = query.get("workspaceId")
         matching = sorted(
-            (_public(c) for c in state.visible_calls()
-             if start <= parse_datetime(c["started"], "started") < end
-             and (workspace is None or c["workspaceId"] == workspace)),
+            (
+                _public(c)
+                for c in state.visible_calls()
+                if start <= parse_datetime(c["started"], "started") < end
+                and (workspace is None or c["workspaceId"] == workspace)
+            ),
             key=lambda c: str(c["started"]),
         )
         if not matching:

@@ -18,8 +18,11 @@ def register(router: APIRouter, state: GongState) -> None:
     @router.get("/v2/flows")
     async def list_flows(request: Request) -> dict[str, Any]:
         owner = check_email(request.query_params.get("flowOwnerEmail"), "flowOwnerEmail").lower()
-        flows = [{k: v for k, v in f.items() if k != "ownerEmail"} for f in state.flows
-                 if f["visibility"] == "Company" or f["ownerEmail"] == owner]
+        flows = [
+            {k: v for k, v in f.items() if k != "ownerEmail"}
+            for f in state.flows
+            if f["visibility"] == "Company" or f["ownerEmail"] == owner
+        ]
         page, records = paginate(flows, request.query_params.get("cursor"))
         return ok({"records": records, "flows": page})
 
@@ -41,22 +44,39 @@ def register(router: APIRouter, state: GongState) -> None:
         with state.lock:
             for crm_id in map(str, ids):
                 running = [i for i in state.flow_instances if i["crmProspectId"] == crm_id]
-                exclusive = [i for i in running if any(f["id"] == i["flowId"] and f["exclusive"]
-                                                       for f in state.flows)]
+                exclusive = [
+                    i for i in running if any(f["id"] == i["flowId"] and f["exclusive"] for f in state.flows)
+                ]
                 if crm_id not in seed.PROSPECT_IDS:
-                    not_assigned.append({"crmProspectId": crm_id, "flowId": flow["id"], "errorCode": "InvalidArgument",
-                                         "errorMessage": "Prospect not found in the CRM"})
+                    not_assigned.append(
+                        {
+                            "crmProspectId": crm_id,
+                            "flowId": flow["id"],
+                            "errorCode": "InvalidArgument",
+                            "errorMessage": "Prospect not found in the CRM",
+                        }
+                    )
                 elif exclusive or any(i["flowId"] == flow["id"] for i in running):
-                    not_assigned.append({"crmProspectId": crm_id, "flowId": flow["id"], "errorCode": "InvalidState",
-                                         "errorMessage": "Prospect is already in an exclusive flow or this flow"})
+                    not_assigned.append(
+                        {
+                            "crmProspectId": crm_id,
+                            "flowId": flow["id"],
+                            "errorCode": "InvalidState",
+                            "errorMessage": "Prospect is already in an exclusive flow or this flow",
+                        }
+                    )
                 else:
                     instance = {
-                        "crmProspectId": crm_id, "flowId": flow["id"], "flowName": flow["name"],
+                        "crmProspectId": crm_id,
+                        "flowId": flow["id"],
+                        "flowName": flow["name"],
                         "flowInstanceId": f"88{len(state.flow_instances) + 1:016d}",
                         "flowInstanceOwnerEmail": owner["emailAddress"],
                         "flowInstanceOwnerFullName": f"{owner['firstName']} {owner['lastName']}",
-                        "flowInstanceCreateDate": "2026-11-01T00:00:00Z", "flowInstanceStatus": "Running",
-                        "workspaceId": seed.WORKSPACES[0]["id"], "exclusive": flow["exclusive"],
+                        "flowInstanceCreateDate": "2026-11-01T00:00:00Z",
+                        "flowInstanceStatus": "Running",
+                        "workspaceId": seed.WORKSPACES[0]["id"],
+                        "exclusive": flow["exclusive"],
                     }
                     state.flow_instances.append(instance)
                     assigned.append(instance)

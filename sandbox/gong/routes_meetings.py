@@ -22,8 +22,14 @@ def _validated(state: GongState, body: dict[str, Any]) -> dict[str, Any]:
         raise GongError(404, f"Organizer {organizer} is not a Gong user")
     if not isinstance(body["invitees"], list):
         raise GongError(400, "invitees must be a list")
-    return {"startTime": start.isoformat(), "endTime": end.isoformat(), "organizerEmail": organizer.lower(),
-            "invitees": body["invitees"], "title": body.get("title"), "externalId": body.get("externalId")}
+    return {
+        "startTime": start.isoformat(),
+        "endTime": end.isoformat(),
+        "organizerEmail": organizer.lower(),
+        "invitees": body["invitees"],
+        "title": body.get("title"),
+        "externalId": body.get("externalId"),
+    }
 
 
 def register(router: APIRouter, state: GongState) -> None:
@@ -34,8 +40,13 @@ def register(router: APIRouter, state: GongState) -> None:
             meeting_id = f"{7_000_000_000_000_000_000 + state.next_meeting}"
             state.next_meeting += 1
             state.meetings[meeting_id] = {"meetingId": meeting_id, **meeting}
-        return ok({"meetingId": meeting_id, "meetingUrl": f"https://app.gong.io/meeting/{meeting_id}",
-                   "additionalInvitees": [{"displayName": "Gong Assistant", "email": "assistant@gong.io"}]})
+        return ok(
+            {
+                "meetingId": meeting_id,
+                "meetingUrl": f"https://app.gong.io/meeting/{meeting_id}",
+                "additionalInvitees": [{"displayName": "Gong Assistant", "email": "assistant@gong.io"}],
+            }
+        )
 
     @router.put("/v2/meetings/{meeting_id}")
     async def update(meeting_id: str, request: Request) -> dict[str, Any]:

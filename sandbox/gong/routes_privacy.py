@@ -29,8 +29,16 @@ def check_phone(value: str | None) -> str:
 
 def _calls_with(state: GongState, key: str, value: str) -> list[dict[str, Any]]:
     return [
-        {"id": c["id"], "status": "COMPLETED", "externalSystems": [
-            {"system": "Salesforce", "objects": [{"objectType": "Conversation", "externalId": c["clientUniqueId"]}]}]}
+        {
+            "id": c["id"],
+            "status": "COMPLETED",
+            "externalSystems": [
+                {
+                    "system": "Salesforce",
+                    "objects": [{"objectType": "Conversation", "externalId": c["clientUniqueId"]}],
+                }
+            ],
+        }
         for c in state.visible_calls()
         if any(str(p.get(key) or "").lower() == value.lower() for p in c["parties"])
     ]
@@ -39,11 +47,25 @@ def _calls_with(state: GongState, key: str, value: str) -> list[dict[str, Any]]:
 def _customer_data(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not contacts:
         return []
-    return [{"system": "Salesforce", "objects": [
-        {"id": c["crmId"], "objectType": c["objectType"], "externalId": c["crmId"], "mirrorId": c["crmId"],
-         "fields": [{"name": "Name", "value": c["name"]}, {"name": "Email", "value": c["email"]},
-                    {"name": "Phone", "value": c["phone"]}]}
-        for c in contacts]}]
+    return [
+        {
+            "system": "Salesforce",
+            "objects": [
+                {
+                    "id": c["crmId"],
+                    "objectType": c["objectType"],
+                    "externalId": c["crmId"],
+                    "mirrorId": c["crmId"],
+                    "fields": [
+                        {"name": "Name", "value": c["name"]},
+                        {"name": "Email", "value": c["email"]},
+                        {"name": "Phone", "value": c["phone"]},
+                    ],
+                }
+                for c in contacts
+            ],
+        }
+    ]
 
 
 def register(router: APIRouter, state: GongState) -> None:
@@ -51,8 +73,15 @@ def register(router: APIRouter, state: GongState) -> None:
         now = time.time()
         rid = request_id()
         with state.lock:
-            state.erasures.append({"requestId": rid, "kind": kind, "value": value, "requested_at": now,
-                                   "effective_at": now + state.config.erasure_delay_seconds})
+            state.erasures.append(
+                {
+                    "requestId": rid,
+                    "kind": kind,
+                    "value": value,
+                    "requested_at": now,
+                    "effective_at": now + state.config.erasure_delay_seconds,
+                }
+            )
         return {"requestId": rid}
 
     @router.post("/v2/data-privacy/erase-data-for-email-address")
@@ -69,26 +98,33 @@ def register(router: APIRouter, state: GongState) -> None:
         email = check_email(request.query_params.get("emailAddress"), "emailAddress").lower()
         contacts = [c for c in state.visible_contacts() if c["email"].lower() == email]
         visible = not state.erased("email", email)
-        return ok({
-            "emails": [e for e in state.emails if e["from"].lower() == email] if visible else [],
-            "calls": _calls_with(state, "emailAddress", email),
-            "meetings": [{"id": m["meetingId"]} for m in state.meetings.values()
-                         if visible and any(str(i.get("email", "")).lower() == email for i in m["invitees"])],
-            "customerData": _customer_data(contacts),
-            "customerEngagement": [],
-        })
+        return ok(
+            {
+                "emails": [e for e in state.emails if e["from"].lower() == email] if visible else [],
+                "calls": _calls_with(state, "emailAddress", email),
+                "meetings": [
+                    {"id": m["meetingId"]}
+                    for m in state.meetings.values()
+                    if visible and any(str(i.get("email", "")).lower() == email for i in m["invitees"])
+                ],
+                "customerData": _customer_data(contacts),
+                "customerEngagement": [],
+            }
+        )
 
     @router.get("/v2/data-privacy/data-for-phone-number")
     async def data_for_phone(request: Request) -> dict[str, Any]:
         supplied = request.query_params.get("phoneNumber")
         phone = check_phone(supplied)
         contacts = [c for c in state.visible_contacts() if c["phone"] == phone]
-        return ok({
-            "suppliedPhoneNumber": supplied,
-            "matchingPhoneNumbers": [phone] if contacts else [],
-            "emailAddresses": [c["email"] for c in contacts],
-            "emails": [e for e in state.emails if any(e["from"] == c["email"] for c in contacts)],
-            "calls": _calls_with(state, "phoneNumber", phone),
-            "meetings": [],
-            "customerData": _customer_data(contacts),
-        })
+        return ok(
+            {
+                "suppliedPhoneNumber": supplied,
+                "matchingPhoneNumbers": [phone] if contacts else [],
+                "emailAddresses": [c["email"] for c in contacts],
+                "emails": [e for e in state.emails if any(e["from"] == c["email"] for c in contacts)],
+                "calls": _calls_with(state, "phoneNumber", phone),
+                "meetings": [],
+                "customerData": _customer_data(contacts),
+            }
+        )

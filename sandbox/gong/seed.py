@@ -37,34 +37,79 @@ def users() -> list[dict[str, Any]]:
     out = []
     for index, (uid, first, last, title, manager) in enumerate(_USERS):
         email = f"{first.lower()}.{last.lower()}@{COMPANY_DOMAIN}"
-        out.append({
-            "id": uid, "emailAddress": email,
-            "created": (REFERENCE_DATE - timedelta(days=400 - 20 * index)).isoformat(),
-            "active": True, "emailAliases": [], "trustedEmailAddress": email,
-            "firstName": first, "lastName": last, "title": title,
-            "phoneNumber": f"+1650555{1000 + index:04d}", "extension": None,
-            "personalMeetingUrls": [f"https://zoom.example/j/{uid[-6:]}"], "managerId": manager,
-            "meetingConsentPageUrl": f"https://app.gong.io/consent/{uid}",
-            "spokenLanguages": [{"language": "en-US", "primary": True}],
-            "settings": {"webConferencesRecorded": True, "preventWebConferenceRecording": False,
-                         "telephonyCallsImported": True, "emailsImported": True, "preventEmailImport": False,
-                         "nonRecordedMeetingsImported": False, "gongConnectEnabled": True},
-        })
+        out.append(
+            {
+                "id": uid,
+                "emailAddress": email,
+                "created": (REFERENCE_DATE - timedelta(days=400 - 20 * index)).isoformat(),
+                "active": True,
+                "emailAliases": [],
+                "trustedEmailAddress": email,
+                "firstName": first,
+                "lastName": last,
+                "title": title,
+                "phoneNumber": f"+1650555{1000 + index:04d}",
+                "extension": None,
+                "personalMeetingUrls": [f"https://zoom.example/j/{uid[-6:]}"],
+                "managerId": manager,
+                "meetingConsentPageUrl": f"https://app.gong.io/consent/{uid}",
+                "spokenLanguages": [{"language": "en-US", "primary": True}],
+                "settings": {
+                    "webConferencesRecorded": True,
+                    "preventWebConferenceRecording": False,
+                    "telephonyCallsImported": True,
+                    "emailsImported": True,
+                    "preventEmailImport": False,
+                    "nonRecordedMeetingsImported": False,
+                    "gongConnectEnabled": True,
+                },
+            }
+        )
     return out
 
 
 #: External people who appear on calls, in emails and in CRM data (the erasure targets).
 CONTACTS = [
-    {"name": "Jamie Rivera", "email": "jamie.rivera@northwind.example", "phone": "+14155550123",
-     "company": "Northwind Traders", "crmId": "0035g00000AbCd001", "objectType": "Contact"},
-    {"name": "Alex Morgan", "email": "alex.morgan@contoso.example", "phone": "+442071838750",
-     "company": "Contoso", "crmId": "0035g00000AbCd002", "objectType": "Contact"},
-    {"name": "Maria Garcia", "email": "maria.garcia@fabrikam.example", "phone": "+34911234567",
-     "company": "Fabrikam", "crmId": "00Q5g00000XyZ003", "objectType": "Lead"},
-    {"name": "Kenji Sato", "email": "kenji.sato@tailspin.example", "phone": "+81312345678",
-     "company": "Tailspin Toys", "crmId": "0035g00000AbCd004", "objectType": "Contact"},
-    {"name": "Emma Brown", "email": "emma.brown@litware.example", "phone": "+16175550188",
-     "company": "Litware", "crmId": "0035g00000AbCd005", "objectType": "Contact"},
+    {
+        "name": "Jamie Rivera",
+        "email": "jamie.rivera@northwind.example",
+        "phone": "+14155550123",
+        "company": "Northwind Traders",
+        "crmId": "0035g00000AbCd001",
+        "objectType": "Contact",
+    },
+    {
+        "name": "Alex Morgan",
+        "email": "alex.morgan@contoso.example",
+        "phone": "+442071838750",
+        "company": "Contoso",
+        "crmId": "0035g00000AbCd002",
+        "objectType": "Contact",
+    },
+    {
+        "name": "Maria Garcia",
+        "email": "maria.garcia@fabrikam.example",
+        "phone": "+34911234567",
+        "company": "Fabrikam",
+        "crmId": "00Q5g00000XyZ003",
+        "objectType": "Lead",
+    },
+    {
+        "name": "Kenji Sato",
+        "email": "kenji.sato@tailspin.example",
+        "phone": "+81312345678",
+        "company": "Tailspin Toys",
+        "crmId": "0035g00000AbCd004",
+        "objectType": "Contact",
+    },
+    {
+        "name": "Emma Brown",
+        "email": "emma.brown@litware.example",
+        "phone": "+16175550188",
+        "company": "Litware",
+        "crmId": "0035g00000AbCd005",
+        "objectType": "Contact",
+    },
 ]
 
 _TOPICS = ["Discovery", "Demo", "Pricing", "Security review", "Onboarding kickoff"]
@@ -79,47 +124,100 @@ def calls() -> list[dict[str, Any]]:
         started = REFERENCE_DATE - timedelta(days=30 - n * 1.5, hours=-(9 + n % 7))
         call_id = f"77823422740259{37800 + n:05d}"
         parties = [
-            {"id": f"{call_id}1", "userId": host, "emailAddress": next(u["emailAddress"] for u in users()
-                                                                      if u["id"] == host),
-             "name": None, "affiliation": "Internal", "speakerId": f"{call_id}1", "phoneNumber": None},
-            {"id": f"{call_id}2", "userId": None, "emailAddress": contact["email"], "name": contact["name"],
-             "affiliation": "External", "speakerId": f"{call_id}2", "phoneNumber": contact["phone"]},
+            {
+                "id": f"{call_id}1",
+                "userId": host,
+                "emailAddress": next(u["emailAddress"] for u in users() if u["id"] == host),
+                "name": None,
+                "affiliation": "Internal",
+                "speakerId": f"{call_id}1",
+                "phoneNumber": None,
+            },
+            {
+                "id": f"{call_id}2",
+                "userId": None,
+                "emailAddress": contact["email"],
+                "name": contact["name"],
+                "affiliation": "External",
+                "speakerId": f"{call_id}2",
+                "phoneNumber": contact["phone"],
+            },
         ]
-        out.append({
-            "id": call_id, "url": f"https://app.gong.io/call?id={call_id}",
-            "title": f"{_TOPICS[n % len(_TOPICS)]} with {contact['company']}",
-            "scheduled": started.isoformat(), "started": started.isoformat(),
-            "duration": 900 + 120 * (n % 9), "primaryUserId": host,
-            "direction": "Conference", "system": "Zoom", "scope": "External", "media": "Video",
-            "language": "eng", "workspaceId": WORKSPACES[0]["id"], "sdrDisposition": None,
-            "clientUniqueId": f"zoom-{call_id}", "customData": None, "purpose": None,
-            "meetingUrl": f"https://zoom.example/j/{call_id[-8:]}", "isPrivate": False, "calendarEventId": None,
-            "parties": parties,
-        })
+        out.append(
+            {
+                "id": call_id,
+                "url": f"https://app.gong.io/call?id={call_id}",
+                "title": f"{_TOPICS[n % len(_TOPICS)]} with {contact['company']}",
+                "scheduled": started.isoformat(),
+                "started": started.isoformat(),
+                "duration": 900 + 120 * (n % 9),
+                "primaryUserId": host,
+                "direction": "Conference",
+                "system": "Zoom",
+                "scope": "External",
+                "media": "Video",
+                "language": "eng",
+                "workspaceId": WORKSPACES[0]["id"],
+                "sdrDisposition": None,
+                "clientUniqueId": f"zoom-{call_id}",
+                "customData": None,
+                "purpose": None,
+                "meetingUrl": f"https://zoom.example/j/{call_id[-8:]}",
+                "isPrivate": False,
+                "calendarEventId": None,
+                "parties": parties,
+            }
+        )
     return out
 
 
 def emails() -> list[dict[str, Any]]:
     """A few emails between reps and contacts (data-privacy lookup ``emails`` items)."""
     return [
-        {"id": f"{i:032x}", "from": c["email"], "to": _USERS[i % 5][0], "sentTime":
-         (REFERENCE_DATE - timedelta(days=10 + i)).isoformat(), "mailbox": "inbox",
-         "messageHash": f"{(i + 1) * 982451653:032x}"[-32:]}
+        {
+            "id": f"{i:032x}",
+            "from": c["email"],
+            "to": _USERS[i % 5][0],
+            "sentTime": (REFERENCE_DATE - timedelta(days=10 + i)).isoformat(),
+            "mailbox": "inbox",
+            "messageHash": f"{(i + 1) * 982451653:032x}"[-32:],
+        }
         for i, c in enumerate(CONTACTS)
     ]
 
 
 def flows() -> list[dict[str, Any]]:
     return [
-        {"id": "1695493301223590792", "name": "Q4 Outbound", "folderId": "501", "folderName": "Company flows",
-         "visibility": "Company", "creationDate": "2026-09-01T09:00:00Z", "exclusive": False,
-         "ownerEmail": f"dana.lee@{COMPANY_DOMAIN}"},
-        {"id": "1695493301223590793", "name": "Enterprise Nurture", "folderId": "501",
-         "folderName": "Company flows", "visibility": "Company", "creationDate": "2026-08-15T09:00:00Z",
-         "exclusive": True, "ownerEmail": f"dana.lee@{COMPANY_DOMAIN}"},
-        {"id": "1695493301223590794", "name": "Omar's follow-ups", "folderId": "502", "folderName": "Personal",
-         "visibility": "Personal", "creationDate": "2026-10-01T09:00:00Z", "exclusive": False,
-         "ownerEmail": f"omar.haddad@{COMPANY_DOMAIN}"},
+        {
+            "id": "1695493301223590792",
+            "name": "Q4 Outbound",
+            "folderId": "501",
+            "folderName": "Company flows",
+            "visibility": "Company",
+            "creationDate": "2026-09-01T09:00:00Z",
+            "exclusive": False,
+            "ownerEmail": f"dana.lee@{COMPANY_DOMAIN}",
+        },
+        {
+            "id": "1695493301223590793",
+            "name": "Enterprise Nurture",
+            "folderId": "501",
+            "folderName": "Company flows",
+            "visibility": "Company",
+            "creationDate": "2026-08-15T09:00:00Z",
+            "exclusive": True,
+            "ownerEmail": f"dana.lee@{COMPANY_DOMAIN}",
+        },
+        {
+            "id": "1695493301223590794",
+            "name": "Omar's follow-ups",
+            "folderId": "502",
+            "folderName": "Personal",
+            "visibility": "Personal",
+            "creationDate": "2026-10-01T09:00:00Z",
+            "exclusive": False,
+            "ownerEmail": f"omar.haddad@{COMPANY_DOMAIN}",
+        },
     ]
 
 
@@ -129,6 +227,13 @@ PROSPECT_IDS = [f"0035g00000AbCd{n:03d}" for n in range(1, 11)] + ["00Q5g00000Xy
 
 def flow_instances() -> list[dict[str, Any]]:
     """Prospects already running in a flow: AbCd010 is in the exclusive Enterprise Nurture flow."""
-    return [{"crmProspectId": "0035g00000AbCd010", "flowId": "1695493301223590793",
-             "flowInstanceId": "880000000000000001", "flowInstanceOwnerEmail": f"dana.lee@{COMPANY_DOMAIN}",
-             "flowInstanceStatus": "Running", "flowInstanceCreateDate": "2026-10-20T10:00:00Z"}]
+    return [
+        {
+            "crmProspectId": "0035g00000AbCd010",
+            "flowId": "1695493301223590793",
+            "flowInstanceId": "880000000000000001",
+            "flowInstanceOwnerEmail": f"dana.lee@{COMPANY_DOMAIN}",
+            "flowInstanceStatus": "Running",
+            "flowInstanceCreateDate": "2026-10-20T10:00:00Z",
+        }
+    ]

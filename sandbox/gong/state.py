@@ -79,7 +79,9 @@ class GongState:
     def erased(self, kind: str, value: str) -> bool:
         """True once an erasure of ``value`` has taken effect (its delay has passed)."""
         now = time.time()
-        return any(e["kind"] == kind and e["value"] == value and e["effective_at"] <= now for e in self.erasures)
+        return any(
+            e["kind"] == kind and e["value"] == value and e["effective_at"] <= now for e in self.erasures
+        )
 
     def contact_erased(self, contact: dict[str, Any]) -> bool:
         return self.erased("email", contact["email"].lower()) or self.erased("phone", contact["phone"])

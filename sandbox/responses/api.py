@@ -105,11 +105,12 @@ class ResponsesApi:
     async def _respond(self, body: dict[str, Any]) -> JSONResponse:
         raw_input = body.get("input")
         items: list[dict[str, Any]] = (
-            [{"type": "message", "role": "user", "content": raw_input}] if isinstance(raw_input, str)
+            [{"type": "message", "role": "user", "content": raw_input}]
+            if isinstance(raw_input, str)
             else [i for i in raw_input or [] if isinstance(i, dict)]
         )
         users = [n for n, i in enumerate(items) if i.get("role") == "user"]
-        turn = items[users[-1] + 1:] if users else items
+        turn = items[users[-1] + 1 :] if users else items
         user_text = _text_of(items[users[-1]].get("content")) if users else ""
         mcp_tools = {t["server_label"]: t for t in body.get("tools") or [] if t.get("type") == "mcp"}
         plan = planner.find_plan(body.get("instructions"))
@@ -117,7 +118,9 @@ class ResponsesApi:
 
         outputs = [parse_output(i.get("output")) for i in turn if i.get("type") == "mcp_call"]
         answered = {i.get("approval_request_id") for i in turn if i.get("type") == "mcp_call"}
-        decisions = {i.get("approval_request_id"): i for i in turn if i.get("type") == "mcp_approval_response"}
+        decisions = {
+            i.get("approval_request_id"): i for i in turn if i.get("type") == "mcp_approval_response"
+        }
         pending = [i for i in turn if i.get("type") == "mcp_approval_request" and i.get("id") not in answered]
         listed = {i.get("server_label") for i in items if i.get("type") == "mcp_list_tools"}
         output: list[dict[str, Any]] = []
@@ -127,8 +130,11 @@ class ResponsesApi:
         async with AsyncExitStack() as stack:
             connections: dict[str, McpConnection] = {}
             while final is None:
-                step = (planner.next_plan_step(plan, outputs, default_label) if plan is not None
-                        else planner.next_free_form_step(user_text, outputs, default_label))
+                step = (
+                    planner.next_plan_step(plan, outputs, default_label)
+                    if plan is not None
+                    else planner.next_free_form_step(user_text, outputs, default_label)
+                )
                 if isinstance(step, planner.Done):
                     final = step.text
                     break
@@ -139,21 +145,39 @@ class ResponsesApi:
                 if step.server_label not in connections:
                     try:
                         connections[step.server_label] = await stack.enter_async_context(
-                            McpConnection(tool["server_url"], dict(tool.get("headers") or {})))
+                            McpConnection(tool["server_url"], dict(tool.get("headers") or {}))
+                        )
                     except Exception as exc:  # any transport or protocol failure, as the real API reports
-                        return _error(424, f"Error retrieving tool list from MCP server '{step.server_label}': "
-                                           f"{type(exc).__name__}", "external_connector_error")
+                        return _error(
+                            424,
+                            f"Error retrieving tool list from MCP server '{step.server_label}': "
+                            f"{type(exc).__name__}",
+                            "external_connector_error",
+                        )
                     if step.server_label not in listed:
-                        output.append({"type": "mcp_list_tools", "id": _id("mcpl"), "server_label": step.server_label,
-                                       "tools": await connections[step.server_label].list_tools()})
+                        output.append(
+                            {
+                                "type": "mcp_list_tools",
+                                "id": _id("mcpl"),
+                                "server_label": step.server_label,
+                                "tools": await connections[step.server_label].list_tools(),
+                            }
+                        )
                         listed.add(step.server_label)
                 arguments = json.dumps(step.arguments)
                 approval_id = None
                 if requires_approval(tool, step.tool):
                     request_item = pending.pop(0) if pending else None
                     if request_item is None:
-                        output.append({"type": "mcp_approval_request", "id": _id("mcpr"),
-                                       "server_label": step.server_label, "name": step.tool, "arguments": arguments})
+                        output.append(
+                            {
+                                "type": "mcp_approval_request",
+                                "id": _id("mcpr"),
+                                "server_label": step.server_label,
+                                "name": step.tool,
+                                "arguments": arguments,
+                            }
+                        )
                         break
                     decision = decisions.get(request_item["id"])
                     if decision is None:
@@ -166,13 +190,24 @@ class ResponsesApi:
                     approval_id = request_item["id"]
                 text, is_error = await connections[step.server_label].call(step.tool, step.arguments)
                 called.append(step.tool)
-                output.append({
-                    "type": "mcp_call", "id": _id("mcp"), "server_label": step.server_label, "name": step.tool,
-                    "arguments": arguments, "output": text, "status": "completed" if not is_error else "failed",
-                    "approval_request_id": approval_id,
-                    "error": {"type": "mcp_tool_execution_error", "content": [{"type": "text", "text": text}]}
-                    if is_error else None,
-                })
+                output.append(
+                    {
+                        "type": "mcp_call",
+                        "id": _id("mcp"),
+                        "server_label": step.server_label,
+                        "name": step.tool,
+                        "arguments": arguments,
+                        "output": text,
+                        "status": "completed" if not is_error else "failed",
+                        "approval_request_id": approval_id,
+                        "error": {
+                            "type": "mcp_tool_execution_error",
+                            "content": [{"type": "text", "text": text}],
+                        }
+                        if is_error
+                        else None,
+                    }
+                )
                 outputs.append(parse_output(text))
 
         if final is not None:
@@ -180,27 +215,56 @@ class ResponsesApi:
         return JSONResponse(self._envelope(body, output, called, plan is not None))
 
     def _message(self, text: str, body: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
-        fmt = ((body.get("text") or {}).get("format") or {})
+        fmt = (body.get("text") or {}).get("format") or {}
         if fmt.get("type") == "json_schema":
             text = json.dumps(planner.fill_schema(fmt.get("schema") or {}, outputs, text))
-        return {"type": "message", "id": _id("msg"), "role": "assistant", "status": "completed",
-                "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
+        return {
+            "type": "message",
+            "id": _id("msg"),
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+        }
 
-    def _envelope(self, body: dict[str, Any], output: list[dict[str, Any]], called: list[str],
-                  has_plan: bool) -> dict[str, Any]:
-        usage = {"input_tokens": _tokens([body.get("instructions"), body.get("input")]),
-                 "output_tokens": _tokens(output), "input_tokens_details": {"cached_tokens": 0},
-                 "output_tokens_details": {"reasoning_tokens": 0}}
+    def _envelope(
+        self, body: dict[str, Any], output: list[dict[str, Any]], called: list[str], has_plan: bool
+    ) -> dict[str, Any]:
+        usage = {
+            "input_tokens": _tokens([body.get("instructions"), body.get("input")]),
+            "output_tokens": _tokens(output),
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        }
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
         now = time.time()
-        self.log.append({"seq": len(self.log) + 1, "time": now, "model": body.get("model"), "has_plan": has_plan,
-                         "tools_called": called, "usage": usage})
+        self.log.append(
+            {
+                "seq": len(self.log) + 1,
+                "time": now,
+                "model": body.get("model"),
+                "has_plan": has_plan,
+                "tools_called": called,
+                "usage": usage,
+            }
+        )
         return {
-            "id": _id("resp"), "object": "response", "created_at": int(now), "completed_at": int(now),
-            "status": "completed", "model": body.get("model") or "gpt-5", "output": output,
-            "instructions": body.get("instructions"), "tools": body.get("tools") or [],
-            "tool_choice": body.get("tool_choice") or "auto", "parallel_tool_calls": True,
-            "previous_response_id": body.get("previous_response_id"), "text": body.get("text") or
-            {"format": {"type": "text"}}, "usage": usage, "error": None, "incomplete_details": None,
-            "metadata": {}, "temperature": 1.0, "top_p": 1.0,
+            "id": _id("resp"),
+            "object": "response",
+            "created_at": int(now),
+            "completed_at": int(now),
+            "status": "completed",
+            "model": body.get("model") or "gpt-5",
+            "output": output,
+            "instructions": body.get("instructions"),
+            "tools": body.get("tools") or [],
+            "tool_choice": body.get("tool_choice") or "auto",
+            "parallel_tool_calls": True,
+            "previous_response_id": body.get("previous_response_id"),
+            "text": body.get("text") or {"format": {"type": "text"}},
+            "usage": usage,
+            "error": None,
+            "incomplete_details": None,
+            "metadata": {},
+            "temperature": 1.0,
+            "top_p": 1.0,
         }

@@ -29,13 +29,16 @@ class McpConnection:
 
     async def __aenter__(self) -> McpConnection:
         http = await self._stack.enter_async_context(create_mcp_http_client(headers=self._headers))
-        read, write = await self._stack.enter_async_context(streamable_http_client(self._url, http_client=http))
+        read, write = await self._stack.enter_async_context(
+            streamable_http_client(self._url, http_client=http)
+        )
         self._session = await self._stack.enter_async_context(ClientSession(read, write))
         await self._session.initialize()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self._stack.aclose()
 
     @property
@@ -46,8 +49,15 @@ class McpConnection:
 
     async def list_tools(self) -> list[dict[str, Any]]:
         result = await self.session.list_tools()
-        return [{"name": t.name, "description": t.description, "input_schema": t.input_schema, "annotations": None}
-                for t in result.tools]
+        return [
+            {
+                "name": t.name,
+                "description": t.description,
+                "input_schema": t.input_schema,
+                "annotations": None,
+            }
+            for t in result.tools
+        ]
 
     async def call(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
         """(output text, is_error) of one tool call."""

@@ -84,8 +84,11 @@ def next_plan_step(steps: list[dict[str, Any]], outputs: list[Any], server_label
     if len(outputs) >= len(steps):
         return Done(summarize_plan(outputs))
     step = steps[len(outputs)]
-    return Step(server_label=step.get("server_label", server_label), tool=step["tool"],
-                arguments=resolve(step.get("arguments", {}), outputs))
+    return Step(
+        server_label=step.get("server_label", server_label),
+        tool=step["tool"],
+        arguments=resolve(step.get("arguments", {}), outputs),
+    )
 
 
 def describe_failure(output: Any) -> str:
@@ -93,8 +96,11 @@ def describe_failure(output: Any) -> str:
         return "the tool returned no usable output"
     if output.get("error"):
         return str(output["error"])
-    errors = [str((r.get("response") or {}).get("error")) for r in (output.get("data") or {}).get("results", [])
-              if (r.get("response") or {}).get("successful") is False]
+    errors = [
+        str((r.get("response") or {}).get("error"))
+        for r in (output.get("data") or {}).get("results", [])
+        if (r.get("response") or {}).get("successful") is False
+    ]
     return "; ".join(errors) or "the tool reported a failure"
 
 
@@ -111,15 +117,20 @@ def summarize_plan(outputs: list[Any]) -> str:
 # --- free-form requests -------------------------------------------------------------------------
 
 
-def next_free_form_step(request: str, outputs: list[Any], server_label: str, today: date | None = None
-                        ) -> Step | Done:
+def next_free_form_step(
+    request: str, outputs: list[Any], server_label: str, today: date | None = None
+) -> Step | Done:
     """Search, then run the best tool with arguments taken from the request, then answer."""
     if not outputs:
         if GREETING.match(request):
-            return Done("I can work with your Gong account through the Tool Router: list users and their "
-                        "activity statistics, find calls and transcripts, create meetings, add call recordings, "
-                        "look up or erase personal data, and assign prospects to Engage flows. What do you need?")
-        return Step(server_label, SEARCH, {"queries": [{"use_case": request}], "session": {"generate_id": True}})
+            return Done(
+                "I can work with your Gong account through the Tool Router: list users and their "
+                "activity statistics, find calls and transcripts, create meetings, add call recordings, "
+                "look up or erase personal data, and assign prospects to Engage flows. What do you need?"
+            )
+        return Step(
+            server_label, SEARCH, {"queries": [{"use_case": request}], "session": {"generate_id": True}}
+        )
     if len(outputs) == 1:
         results = ((outputs[0] or {}).get("data") or {}).get("results", [])
         slugs = results[0].get("primary_tool_slugs", []) if results else []
@@ -129,9 +140,17 @@ def next_free_form_step(request: str, outputs: list[Any], server_label: str, tod
         schema = results[0]["tool_schemas"][slug]["input_schema"]
         arguments, missing = fill_arguments(schema, request, today or datetime.now(UTC).date())
         if missing:
-            return Done(f"To do that with {slug} I need: {', '.join(missing)}. Please tell me and I'll run it.")
-        return Step(server_label, EXECUTE, {"tools": [{"tool_slug": slug, "arguments": arguments}],
-                                            "thought": f"Run {slug} for the user's request"})
+            return Done(
+                f"To do that with {slug} I need: {', '.join(missing)}. Please tell me and I'll run it."
+            )
+        return Step(
+            server_label,
+            EXECUTE,
+            {
+                "tools": [{"tool_slug": slug, "arguments": arguments}],
+                "thought": f"Run {slug} for the user's request",
+            },
+        )
     return Done(answer_from(outputs[-1]))
 
 
@@ -211,14 +230,19 @@ def fill_schema(schema: dict[str, Any], outputs: list[Any], text: str) -> Any:
     return _fill(schema, defs, found, text, succeeded, key=None)
 
 
-def _fill(schema: dict[str, Any], defs: dict[str, Any], found: dict[str, Any], text: str, ok: bool,
-          key: str | None) -> Any:
+def _fill(
+    schema: dict[str, Any], defs: dict[str, Any], found: dict[str, Any], text: str, ok: bool, key: str | None
+) -> Any:
     if "$ref" in schema:
         return _fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, found, text, ok, key)
     options = schema.get("anyOf") or schema.get("oneOf")
     if options:
         non_null = [o for o in options if o.get("type") != "null"]
-        if key is not None and found.get(key.replace("_", "").lower()) is None and len(non_null) < len(options):
+        if (
+            key is not None
+            and found.get(key.replace("_", "").lower()) is None
+            and len(non_null) < len(options)
+        ):
             return None
         return _fill(non_null[0] if non_null else options[0], defs, found, text, ok, key)
     kind = schema.get("type")

@@ -14,15 +14,58 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-ARRAY_ARGUMENTS = {"parties", "context", "invitees", "callAccessList", "crmProspectsIds", "emails",
-                   "objectsCrmIds", "recipients", "nonCompanyParticipants", "crmContext"}
+ARRAY_ARGUMENTS = {
+    "parties",
+    "context",
+    "invitees",
+    "callAccessList",
+    "crmProspectsIds",
+    "emails",
+    "objectsCrmIds",
+    "recipients",
+    "nonCompanyParticipants",
+    "crmContext",
+}
 OBJECT_ARGUMENTS = {"mediaFile", "dataFile"}
 NUMBER_ARGUMENTS = {"duration", "meetingId", "integrationId"}
-STOPWORDS = {"a", "an", "the", "of", "for", "to", "in", "on", "my", "me", "and", "with", "by", "this",
-             "that", "please", "show", "get", "v2", "gong", "specific", "id"}
-SYNONYMS = {"contacts": "privacy", "contact": "privacy", "linked": "privacy", "phone": "phone", "stats": "activity",
-            "statistics": "activity", "recording": "media", "schedule": "meeting", "meeting": "meeting",
-            "team": "meeting", "people": "user", "members": "user"}
+STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "my",
+    "me",
+    "and",
+    "with",
+    "by",
+    "this",
+    "that",
+    "please",
+    "show",
+    "get",
+    "v2",
+    "gong",
+    "specific",
+    "id",
+}
+SYNONYMS = {
+    "contacts": "privacy",
+    "contact": "privacy",
+    "linked": "privacy",
+    "phone": "phone",
+    "stats": "activity",
+    "statistics": "activity",
+    "recording": "media",
+    "schedule": "meeting",
+    "meeting": "meeting",
+    "team": "meeting",
+    "people": "user",
+    "members": "user",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +92,11 @@ class GongTool:
 def _property(name: str) -> dict[str, Any]:
     leaf = name.rsplit("__", 1)[-1]
     if name in OBJECT_ARGUMENTS:
-        return {"type": "object", "description": "File: {name, content (base64)}",
-                "properties": {"name": {"type": "string"}, "content": {"type": "string"}}}
+        return {
+            "type": "object",
+            "description": "File: {name, content (base64)}",
+            "properties": {"name": {"type": "string"}, "content": {"type": "string"}},
+        }
     if name in ARRAY_ARGUMENTS or leaf.endswith("Ids") or leaf in ARRAY_ARGUMENTS:
         return {"type": "array", "items": {}}
     if name in NUMBER_ARGUMENTS:
@@ -65,8 +111,14 @@ def gong_tools() -> dict[str, GongTool]:
     raw = json.loads(resources.files("sandbox").joinpath("data/gong-tools.json").read_text())
     return {
         t["slug"]: GongTool(
-            slug=t["slug"], title=t["title"], method=t["method"], path=t["path"], kind=t["kind"],
-            required=tuple(t.get("required", [])), optional=tuple(t.get("optional", [])), notes=t.get("notes", ""),
+            slug=t["slug"],
+            title=t["title"],
+            method=t["method"],
+            path=t["path"],
+            kind=t["kind"],
+            required=tuple(t.get("required", [])),
+            optional=tuple(t.get("optional", [])),
+            notes=t.get("notes", ""),
         )
         for t in raw
     }

@@ -20,8 +20,15 @@ from sandbox.toolrouter.catalog import GongTool
 
 FILE_ARGUMENTS = {"mediaFile", "dataFile"}
 #: Arguments Gong takes in the query string even on POST/PUT/DELETE (gong-api.md A.7 quirk 3).
-QUERY_ON_WRITE = {"emailAddress", "phoneNumber", "workspaceId", "profileId", "integrationId", "objectType",
-                  "clientRequestId"}
+QUERY_ON_WRITE = {
+    "emailAddress",
+    "phoneNumber",
+    "workspaceId",
+    "profileId",
+    "integrationId",
+    "objectType",
+    "clientRequestId",
+}
 #: Composio spells Gong's hyphenated query names with a double underscore.
 HYPHENATED = {"workspace__id": "workspace-id", "manager__id": "manager-id"}
 
@@ -41,7 +48,9 @@ def _nest(arguments: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def build_request(tool: GongTool, arguments: dict[str, Any]) -> tuple[str, dict[str, str], Any, dict[str, Any]]:
+def build_request(
+    tool: GongTool, arguments: dict[str, Any]
+) -> tuple[str, dict[str, str], Any, dict[str, Any]]:
     """(path, query, json body or None, multipart files) for one tool call."""
     remaining = dict(arguments)
     path = tool.path
@@ -54,9 +63,12 @@ def build_request(tool: GongTool, arguments: dict[str, Any]) -> tuple[str, dict[
     for name in list(remaining):
         if name in HYPHENATED:
             query[HYPHENATED[name]] = str(remaining.pop(name))
-        elif name == "cursor" or tool.method == "GET" and not name.startswith("filter__") and name != "objectsCrmIds":
-            query[name] = _query_value(remaining.pop(name))
-        elif name in QUERY_ON_WRITE and tool.method != "GET" and not tool.path.startswith("/v2/meetings"):
+        elif (
+            name == "cursor"
+            or (tool.method == "GET"
+            and not name.startswith("filter__")
+            and name != "objectsCrmIds")
+        ) or (name in QUERY_ON_WRITE and tool.method != "GET" and not tool.path.startswith("/v2/meetings")):
             query[name] = _query_value(remaining.pop(name))
         elif name in FILE_ARGUMENTS:
             files[name] = _file(name, remaining.pop(name))
@@ -89,9 +101,13 @@ async def execute(client: httpx.AsyncClient, tool: GongTool, arguments: dict[str
     except ValueError as exc:
         return envelope(None, f"Invalid arguments for {tool.slug}: {exc}")
     try:
-        response = await client.request(tool.method, path, params=query,
-                                        json=body if body is not None and not files else None,
-                                        files=files or None)
+        response = await client.request(
+            tool.method,
+            path,
+            params=query,
+            json=body if body is not None and not files else None,
+            files=files or None,
+        )
     except httpx.HTTPError as exc:
         return envelope(None, f"Could not reach Gong: {type(exc).__name__}")
     try:

@@ -25,29 +25,59 @@ MAX_PARALLEL_TOOLS = 50
 SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
     "COMPOSIO_SEARCH_TOOLS": (
         "Find the tools for a task: give one query per use case; returns tool slugs, schemas and connection status.",
-        {"type": "object", "properties": {
-            "queries": {"type": "array", "items": {"type": "object", "properties": {
-                "use_case": {"type": "string"}, "known_fields": {"type": "string"}}, "required": ["use_case"]}},
-            "session": {"type": "object"}}, "required": ["queries"]},
+        {
+            "type": "object",
+            "properties": {
+                "queries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"use_case": {"type": "string"}, "known_fields": {"type": "string"}},
+                        "required": ["use_case"],
+                    },
+                },
+                "session": {"type": "object"},
+            },
+            "required": ["queries"],
+        },
     ),
     "COMPOSIO_GET_TOOL_SCHEMAS": (
         "Return the input schemas of the given tool slugs.",
-        {"type": "object", "properties": {"tool_slugs": {"type": "array", "items": {"type": "string"}}},
-         "required": ["tool_slugs"]},
+        {
+            "type": "object",
+            "properties": {"tool_slugs": {"type": "array", "items": {"type": "string"}}},
+            "required": ["tool_slugs"],
+        },
     ),
     "COMPOSIO_MULTI_EXECUTE_TOOL": (
         "Execute up to 50 tools in parallel: tools=[{tool_slug, arguments}]. Returns one result per tool.",
-        {"type": "object", "properties": {
-            "tools": {"type": "array", "maxItems": MAX_PARALLEL_TOOLS, "items": {"type": "object", "properties": {
-                "tool_slug": {"type": "string"}, "arguments": {"type": "object"}},
-                "required": ["tool_slug", "arguments"]}},
-            "sync_response_to_workbench": {"type": "boolean"}, "thought": {"type": "string"},
-            "memory": {"type": "object"}, "current_step": {"type": "string"}}, "required": ["tools"]},
+        {
+            "type": "object",
+            "properties": {
+                "tools": {
+                    "type": "array",
+                    "maxItems": MAX_PARALLEL_TOOLS,
+                    "items": {
+                        "type": "object",
+                        "properties": {"tool_slug": {"type": "string"}, "arguments": {"type": "object"}},
+                        "required": ["tool_slug", "arguments"],
+                    },
+                },
+                "sync_response_to_workbench": {"type": "boolean"},
+                "thought": {"type": "string"},
+                "memory": {"type": "object"},
+                "current_step": {"type": "string"},
+            },
+            "required": ["tools"],
+        },
     ),
     "COMPOSIO_MANAGE_CONNECTIONS": (
         "Check or create the user's connections to toolkits; returns an auth link when one is missing.",
-        {"type": "object", "properties": {"toolkits": {"type": "array", "items": {"type": "string"}}},
-         "required": ["toolkits"]},
+        {
+            "type": "object",
+            "properties": {"toolkits": {"type": "array", "items": {"type": "string"}}},
+            "required": ["toolkits"],
+        },
     ),
 }
 
@@ -57,8 +87,12 @@ def _ok(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _schema(tool: catalog.GongTool) -> dict[str, Any]:
-    return {"tool_slug": tool.slug, "toolkit": "gong", "description": tool.description,
-            "input_schema": tool.input_schema()}
+    return {
+        "tool_slug": tool.slug,
+        "toolkit": "gong",
+        "description": tool.description,
+        "input_schema": tool.input_schema(),
+    }
 
 
 async def search_tools(arguments: dict[str, Any], _: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
@@ -67,13 +101,21 @@ async def search_tools(arguments: dict[str, Any], _: Callable[[], httpx.AsyncCli
     for query in queries:
         use_case = str(query.get("use_case", "")) if isinstance(query, dict) else str(query)
         found = catalog.search(use_case)
-        results.append({
-            "use_case": use_case, "primary_tool_slugs": [t.slug for t in found[:1]],
-            "related_tool_slugs": [t.slug for t in found[1:]], "toolkits": ["gong"] if found else [],
-            "tool_schemas": {t.slug: _schema(t) for t in found},
-        })
-    return _ok({"results": results,
-                "toolkit_connection_statuses": [{"toolkit": "gong", "has_active_connection": True}]})
+        results.append(
+            {
+                "use_case": use_case,
+                "primary_tool_slugs": [t.slug for t in found[:1]],
+                "related_tool_slugs": [t.slug for t in found[1:]],
+                "toolkits": ["gong"] if found else [],
+                "tool_schemas": {t.slug: _schema(t) for t in found},
+            }
+        )
+    return _ok(
+        {
+            "results": results,
+            "toolkit_connection_statuses": [{"toolkit": "gong", "has_active_connection": True}],
+        }
+    )
 
 
 async def get_tool_schemas(arguments: dict[str, Any], _: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
@@ -89,8 +131,11 @@ async def get_tool_schemas(arguments: dict[str, Any], _: Callable[[], httpx.Asyn
 async def multi_execute(arguments: dict[str, Any], gong: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
     requested = arguments.get("tools")
     if not isinstance(requested, list) or not requested or len(requested) > MAX_PARALLEL_TOOLS:
-        return {"successful": False, "data": None,
-                "error": f"tools must be a list of 1 to {MAX_PARALLEL_TOOLS} {{tool_slug, arguments}}"}
+        return {
+            "successful": False,
+            "data": None,
+            "error": f"tools must be a list of 1 to {MAX_PARALLEL_TOOLS} {{tool_slug, arguments}}",
+        }
     tools = catalog.gong_tools()
 
     async def run_one(item: Any) -> dict[str, Any]:
@@ -104,11 +149,23 @@ async def multi_execute(arguments: dict[str, Any], gong: Callable[[], httpx.Asyn
             return await gong_tools.execute(client, tools[item["tool_slug"]], args)
 
     responses = await asyncio.gather(*(run_one(item) for item in requested))
-    results = [{"tool_slug": item.get("tool_slug") if isinstance(item, dict) else None, "index": i,
-                "response": response} for i, (item, response) in enumerate(zip(requested, responses, strict=True))]
+    results = [
+        {
+            "tool_slug": item.get("tool_slug") if isinstance(item, dict) else None,
+            "index": i,
+            "response": response,
+        }
+        for i, (item, response) in enumerate(zip(requested, responses, strict=True))
+    ]
     succeeded = sum(r["successful"] for r in responses)
-    return _ok({"results": results, "total_count": len(results), "success_count": succeeded,
-                "error_count": len(results) - succeeded})
+    return _ok(
+        {
+            "results": results,
+            "total_count": len(results),
+            "success_count": succeeded,
+            "error_count": len(results) - succeeded,
+        }
+    )
 
 
 async def manage_connections(arguments: dict[str, Any], _: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
@@ -116,7 +173,9 @@ async def manage_connections(arguments: dict[str, Any], _: Callable[[], httpx.As
     return _ok({"results": {t: {"status": "active" if t == "gong" else "not_in_session"} for t in toolkits}})
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Callable[[], httpx.AsyncClient]], Awaitable[dict[str, Any]]]] = {
+HANDLERS: dict[
+    str, Callable[[dict[str, Any], Callable[[], httpx.AsyncClient]], Awaitable[dict[str, Any]]]
+] = {
     "COMPOSIO_SEARCH_TOOLS": search_tools,
     "COMPOSIO_GET_TOOL_SCHEMAS": get_tool_schemas,
     "COMPOSIO_MULTI_EXECUTE_TOOL": multi_execute,

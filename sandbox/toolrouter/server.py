@@ -38,9 +38,13 @@ class ToolRouter:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.sessions: dict[str, dict[str, Any]] = {}
-        self.mcp = Server("composio-tool-router", on_list_tools=self._list_tools, on_call_tool=self._call_tool)
+        self.mcp = Server(
+            "composio-tool-router", on_list_tools=self._list_tools, on_call_tool=self._call_tool
+        )
         self.manager = StreamableHTTPSessionManager(
-            app=self.mcp, json_response=True, stateless=True,
+            app=self.mcp,
+            json_response=True,
+            stateless=True,
             # docker-compose service names and 127.0.0.1 must both work.
             security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
@@ -56,7 +60,9 @@ class ToolRouter:
         router = APIRouter(tags=["composio"])
 
         @router.post("/api/v3.1/tool_router/session", status_code=201)
-        async def create_session(request: Request, x_api_key: str | None = Header(default=None)) -> dict[str, Any]:
+        async def create_session(
+            request: Request, x_api_key: str | None = Header(default=None)
+        ) -> dict[str, Any]:
             _check_key(x_api_key)
             body = await request.json()
             session_id = f"trs_{secrets.token_hex(8)}"
@@ -65,8 +71,9 @@ class ToolRouter:
             return self._session_body(session_id, str(request.base_url).rstrip("/"))
 
         @router.get("/api/v3.1/tool_router/session/{session_id}")
-        async def get_session(session_id: str, request: Request,
-                              x_api_key: str | None = Header(default=None)) -> dict[str, Any]:
+        async def get_session(
+            session_id: str, request: Request, x_api_key: str | None = Header(default=None)
+        ) -> dict[str, Any]:
             _check_key(x_api_key)
             if session_id not in self.sessions:
                 raise HTTPException(404, {"error": {"message": f"session {session_id} not found"}})
@@ -77,14 +84,24 @@ class ToolRouter:
     def _session_body(self, session_id: str, origin: str) -> dict[str, Any]:
         session = self.sessions[session_id]
         toolkits = session["toolkits"]
-        enabled = toolkits if isinstance(toolkits, list) else toolkits.get("enabled", toolkits.get("enable", ["gong"]))
+        enabled = (
+            toolkits
+            if isinstance(toolkits, list)
+            else toolkits.get("enabled", toolkits.get("enable", ["gong"]))
+        )
         return {
             "session_id": session_id,
             "mcp": {"type": "http", "url": f"{origin}/tool_router/{session_id}/mcp"},
             "tool_router_tools": list(SCHEMAS),
-            "config": {"user_id": session["user_id"] or "default", "toolkits": {"enabled": list(enabled)},
-                       "execute": {"enable_multi_execute": True}, "search": {"enable": True},
-                       "preload": {"tools": []}, "manage_connections": {"enabled": True}, "instant": False},
+            "config": {
+                "user_id": session["user_id"] or "default",
+                "toolkits": {"enabled": list(enabled)},
+                "execute": {"enable_multi_execute": True},
+                "search": {"enable": True},
+                "preload": {"tools": []},
+                "manage_connections": {"enabled": True},
+                "instant": False,
+            },
             "config_version": 1,
             "experimental": {"assistive_prompt": None},
         }
@@ -97,7 +114,9 @@ class ToolRouter:
         match = MCP_PATH.search(scope.get("path", ""))
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         if match is None or match["session_id"] not in self.sessions:
-            await JSONResponse({"error": {"message": "Tool Router session not found"}}, 404)(scope, receive, send)
+            await JSONResponse({"error": {"message": "Tool Router session not found"}}, 404)(
+                scope, receive, send
+            )
             return
         if not headers.get("x-api-key"):
             await JSONResponse({"error": {"message": "missing x-api-key"}}, 401)(scope, receive, send)
@@ -105,17 +124,24 @@ class ToolRouter:
         await self.manager.handle_request(scope, receive, send)
 
     async def _list_tools(self, ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[
-            types.Tool(name=name, description=description, input_schema=schema)
-            for name, (description, schema) in SCHEMAS.items()
-        ])
+        return types.ListToolsResult(
+            tools=[
+                types.Tool(name=name, description=description, input_schema=schema)
+                for name, (description, schema) in SCHEMAS.items()
+            ]
+        )
 
-    async def _call_tool(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
-                         ) -> types.CallToolResult:
+    async def _call_tool(
+        self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
         handler = HANDLERS.get(params.name)
         if handler is None:
-            return _text_result({"successful": False, "data": None, "error": f"Unknown tool {params.name}"}, True)
-        origin = str(ctx.request.base_url).rstrip("/") if isinstance(ctx.request, Request) else "http://127.0.0.1"
+            return _text_result(
+                {"successful": False, "data": None, "error": f"Unknown tool {params.name}"}, True
+            )
+        origin = (
+            str(ctx.request.base_url).rstrip("/") if isinstance(ctx.request, Request) else "http://127.0.0.1"
+        )
         result = await handler(dict(params.arguments or {}), self._gong_client_factory(origin))
         return _text_result(result, not result.get("successful", False))
 
@@ -125,7 +151,8 @@ class ToolRouter:
 
         def make() -> httpx.AsyncClient:
             return httpx.AsyncClient(
-                base_url=base, timeout=60,
+                base_url=base,
+                timeout=60,
                 auth=(self.config.gong_access_key, self.config.gong_access_key_secret),
             )
 
@@ -138,4 +165,6 @@ def _check_key(key: str | None) -> None:
 
 
 def _text_result(payload: dict[str, Any], is_error: bool) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(payload))], is_error=is_error)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=json.dumps(payload))], is_error=is_error
+    )
