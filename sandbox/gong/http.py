@@ -10,7 +10,7 @@ import base64
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ def route_class(state: GongState) -> type[APIRoute]:
     """An APIRoute subclass bound to ``state`` that runs the gate and logs every request."""
 
     class GongRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def gated(request: Request) -> Response:

@@ -229,13 +229,15 @@ class ResponsesApi:
     def _envelope(
         self, body: dict[str, Any], output: list[dict[str, Any]], called: list[str], has_plan: bool
     ) -> dict[str, Any]:
+        input_tokens = _tokens([body.get("instructions"), body.get("input")])
+        output_tokens = _tokens(output)
         usage = {
-            "input_tokens": _tokens([body.get("instructions"), body.get("input")]),
-            "output_tokens": _tokens(output),
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens,
             "input_tokens_details": {"cached_tokens": 0},
             "output_tokens_details": {"reasoning_tokens": 0},
         }
-        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
         now = time.time()
         self.log.append(
             {

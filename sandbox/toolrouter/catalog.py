@@ -132,10 +132,12 @@ def _words(text: str) -> set[str]:
 def search(use_case: str, limit: int = 5) -> list[GongTool]:
     """Tools ranked by word overlap with the use case (title words weigh double); ties by slug."""
     wanted = _words(use_case)
-    scored = []
+    scored: list[tuple[float, str, GongTool]] = []
     for tool in gong_tools().values():
         title = _words(tool.title)
-        score = 2 * len(wanted & title) + len(wanted & _words(tool.slug.replace("_", " ") + " " + tool.path))
+        score: float = 2 * len(wanted & title) + len(
+            wanted & _words(tool.slug.replace("_", " ") + " " + tool.path)
+        )
         if tool.kind == "read":
             score += 0.5  # prefer the harmless reading when a request is ambiguous
         if score > 0.5:

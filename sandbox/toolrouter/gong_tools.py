@@ -65,9 +65,7 @@ def build_request(
             query[HYPHENATED[name]] = str(remaining.pop(name))
         elif (
             name == "cursor"
-            or (tool.method == "GET"
-            and not name.startswith("filter__")
-            and name != "objectsCrmIds")
+            or (tool.method == "GET" and not name.startswith("filter__") and name != "objectsCrmIds")
         ) or (name in QUERY_ON_WRITE and tool.method != "GET" and not tool.path.startswith("/v2/meetings")):
             query[name] = _query_value(remaining.pop(name))
         elif name in FILE_ARGUMENTS:

@@ -7,7 +7,7 @@ Output shapes (JSON text in one MCP TextContent):
 - COMPOSIO_GET_TOOL_SCHEMAS → ``{"successful", "error", "data": {"tool_schemas": {slug: {...}}}}``
 - COMPOSIO_MULTI_EXECUTE_TOOL → ``{"successful", "error", "data": {"results": [{"tool_slug", "index",
   "response": {"data", "error", "successful"}}], "total_count", "success_count", "error_count"}}``
-- COMPOSIO_MANAGE_CONNECTIONS → ``{"successful", "error", "data": {"results": {"gong": {"status": "active"}}}}``
+- COMPOSIO_MANAGE_CONNECTIONS → ``{"successful", "error", "data": {"results": {"gong": {"status"}}}}``
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ MAX_PARALLEL_TOOLS = 50
 
 SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
     "COMPOSIO_SEARCH_TOOLS": (
-        "Find the tools for a task: give one query per use case; returns tool slugs, schemas and connection status.",
+        "Find the tools for a task, one query per use case; returns tool slugs, schemas, connection status.",
         {
             "type": "object",
             "properties": {
