@@ -221,6 +221,10 @@ def _keyed_values(value: Any, found: dict[str, Any]) -> None:
             _keyed_values(v, found)
 
 
+def _record_keys(record: dict[str, Any]) -> dict[str, Any]:
+    return {k.replace("_", "").lower(): v for k, v in record.items()}
+
+
 def fill_schema(schema: dict[str, Any], outputs: list[Any], text: str) -> Any:
     """A JSON value conforming to ``schema``, filled from tool outputs by key, else from ``text``."""
     found: dict[str, Any] = {}
@@ -251,7 +255,13 @@ def _fill(
         props = schema.get("properties", {})
         return {name: _fill(sub, defs, found, text, ok, name) for name, sub in props.items()}
     if kind == "array":
-        return candidate if isinstance(candidate, list) else []
+        if not isinstance(candidate, list):
+            return []
+        items = schema.get("items") or {}
+        if "$ref" in items or "properties" in items:
+            # Each element is filled from its own record, so extra Gong fields are left out.
+            return [_fill(items, defs, _record_keys(e), text, ok, None) for e in candidate if isinstance(e, dict)]
+        return candidate
     if kind == "string":
         if isinstance(candidate, str | int | float) and not isinstance(candidate, bool):
             return str(candidate)
