@@ -1,0 +1,50 @@
+"""Erasure lists: every format, every rejected row with its line number, good rows kept."""
+
+from __future__ import annotations
+
+from producer.bulk import erasure_key, parse_erasure_list
+
+MESSY_CSV = (
+    "\ufeffName,E-Mail Address,Mobile Phone,Notes\r\n"
+    '"Doe, Jane", Jane.Doe@Example.COM ,"+1 (415) 555-0100","said ""erase me"", twice"\r\n'
+    "Bob,bad-email,,\r\n"
+    ",,,\r\n"
+    "Al,jane.doe@example.com,0123,\r\n"
+    "Zed,,+44 20 7183 8750,\r\n"
+)
+
+
+def test_messy_csv_keeps_good_rows_and_reports_bad_ones_by_line() -> None:
+    parsed = parse_erasure_list(MESSY_CSV.encode())
+    assert [(r.line, r.operation, r.payload) for r in parsed.rows] == [
+        (2, "erase_email", {"email_address": "jane.doe@example.com"}),
+        (2, "erase_phone", {"phone_number": "+14155550100"}),
+        (6, "erase_phone", {"phone_number": "+442071838750"}),
+    ]
+    assert [(r.line, r.value) for r in parsed.rejected] == [(3, "bad-email"), (5, "0123")]
+    assert "not an email address" in parsed.rejected[0].reason
+    assert [(r.line, r.reason) for r in parsed.duplicates_in_file] == [(5, "duplicate within the file")]
+
+
+def test_header_names_are_matched_in_any_case() -> None:
+    parsed = parse_erasure_list("EMAIL\nA@B.io\n")
+    assert [r.payload for r in parsed.rows] == [{"email_address": "a@b.io"}]
+
+
+def test_plain_list_mixes_emails_and_phones_and_skips_comments() -> None:
+    parsed = parse_erasure_list("# privacy requests\na@b.io\n+14155550123\n\nnope\n")
+    assert [r.operation for r in parsed.rows] == ["erase_email", "erase_phone"]
+    assert [(r.line, r.value) for r in parsed.rejected] == [(5, "nope")]
+
+
+def test_jsonl_accepts_objects_and_strings_and_reports_broken_lines() -> None:
+    parsed = parse_erasure_list('{"email": "a@b.io"}\n{"phone": "+14155550100"}\n{oops\n"c@d.io"\n{"name": "x"}\n')
+    assert [r.line for r in parsed.rows] == [1, 2, 4]
+    assert [(r.line, r.reason.split(":")[0]) for r in parsed.rejected] == [(3, "invalid JSON"),
+                                                                            (5, "no email or phone field")]
+
+
+def test_idempotency_key_hides_the_identifier_and_ignores_case() -> None:
+    key = erasure_key("erase_email", "jane@example.com")
+    assert "jane" not in key
+    assert parse_erasure_list("JANE@example.com").rows[0].idempotency_key == key
