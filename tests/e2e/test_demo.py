@@ -31,3 +31,18 @@ def test_demo_runs_every_operation_to_success(settings: Settings) -> None:
         ["add_call", "erase_email", "erase_phone", "assign_prospects", "list_users", "ask"]
     )
     assert all(t["status"] == "succeeded" and t["result"] for t in report["tasks"])
+
+
+def test_demo_starts_its_own_redis_and_sandbox_when_none_answers(tmp_path: object) -> None:
+    from producer.processes import free_port
+
+    env = {
+        **os.environ,
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "GONGQ_SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
+        "OPENAI_AGENTS_DISABLE_TRACING": "1",
+    }
+    done = subprocess.run([sys.executable, "-m", "producer", "demo", "--json"], env=env, capture_output=True,
+                          text=True, timeout=300, check=False, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["succeeded"] == 6
