@@ -38,6 +38,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app.include_router(build_router(gong))
     app.include_router(build_control_router(gong))
     app.include_router(toolrouter.rest_router())
+    app.include_router(toolrouter.files.router())
     app.include_router(responses.router())
 
     @app.get("/_sandbox/health", tags=["sandbox control"])
@@ -49,6 +50,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
         """Gong back to its seed, faults and limits cleared, model latency and logs reset."""
         gong.reset()
         responses.reset()
+        toolrouter.files.reset()
         return {"ok": True}
 
     app.router.routes.append(Mount("/tool_router", app=toolrouter.asgi))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass
@@ -31,6 +32,12 @@ class SandboxConfig:
     gong_base_url: str | None = None
     #: Seed of the pseudo-random fault injector, so runs with faults are reproducible.
     fault_seed: int = 1234
+    #: The sandbox model's calendar: "last week" and "recent" are relative to this day, which
+    #: is pinned to the seed's data (October 2026) so such requests always find some.
+    model_today: date = date(2026, 11, 2)
+    #: Who the connected Gong account belongs to; the model reads "me" and "my team" as this
+    #: user and their direct reports.
+    account_owner_email: str = "dana.lee@acme-robotics.example"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

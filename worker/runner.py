@@ -21,8 +21,9 @@ from worker.connections import redis_client
 from worker.errors import Permanent
 from worker.executor import run_agent
 from worker.keys import Keys
-from worker.operations import AddCallPayload, AskPayload, Result, get_operation
+from worker.operations import AskPayload, Result, get_operation
 from worker.settings import Settings
+from worker.staging import stage_file
 from worker.store import TaskRecord, TaskStatus, TaskStore
 from worker.toolrouter import ToolRouterSessions
 from worker.verdict import judge_free_form, judge_typed
@@ -57,22 +58,25 @@ class Runtime:
         return ToolRouterSessions(self.settings)
 
 
-def planned_arguments(record: TaskRecord) -> dict[str, object]:
+async def planned_arguments(record: TaskRecord, settings: Settings) -> dict[str, object]:
     """The Composio arguments of a typed task, from its validated payload.
 
-    add_call gets a clientUniqueId derived from the task id when the producer gave none, so a
-    redelivered task can never create a second call in Gong.
+    Stable per-task defaults are filled in (add_call's clientUniqueId, CRM clientRequestIds,
+    engagement eventIds) so a redelivered task is recognised by Gong instead of repeated. A
+    file the operation carries is staged first; the arguments hold its storage key only.
     """
     operation = get_operation(record.operation)
     try:
-        payload = operation.payload_model.model_validate(record.payload)
+        payload = operation.payload_model.model_validate(record.payload).for_task(record.id)
     except ValidationError as exc:
         raise Permanent(
             f"payload no longer validates for {record.operation}: {exc.error_count()} error(s)"
         ) from exc
-    if isinstance(payload, AddCallPayload) and payload.client_unique_id is None:
-        payload = payload.model_copy(update={"client_unique_id": f"gongq-{record.id}"})
-    return payload.to_arguments()
+    arguments: dict[str, object] = payload.to_arguments()
+    source = payload.file_source()
+    if payload.file_argument is not None and source is not None:
+        arguments[payload.file_argument] = await stage_file(settings, operation.slug, source)
+    return arguments
 
 
 async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
@@ -96,8 +100,8 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         result: Result = answer
         summary = answer.answer
     else:
-        arguments = planned_arguments(record)
-        plan = single_tool_plan(operation.slugs[0], arguments)
+        arguments = await planned_arguments(record, runtime.settings)
+        plan = single_tool_plan(operation.slug, arguments)
         agent = build_typed_agent(operation.name, plan, session, runtime.settings.model)
         outcome = await run_agent(agent, f"Run gongq task {task_id} ({operation.name}).", runtime.settings)
         result = judge_typed(operation, arguments, outcome.evidence)

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from sandbox.config import SandboxConfig
-from sandbox.responses import planner
+from sandbox.responses import free_form, planner
 from sandbox.responses.mcp_client import McpConnection, parse_output
 
 
@@ -115,6 +115,7 @@ class ResponsesApi:
         mcp_tools = {t["server_label"]: t for t in body.get("tools") or [] if t.get("type") == "mcp"}
         plan = planner.find_plan(body.get("instructions"))
         default_label = next(iter(mcp_tools), "tool_router")
+        context = free_form.ModelContext(self.config.model_today, self.config.account_owner_email.lower())
 
         outputs = [parse_output(i.get("output")) for i in turn if i.get("type") == "mcp_call"]
         answered = {i.get("approval_request_id") for i in turn if i.get("type") == "mcp_call"}
@@ -133,7 +134,7 @@ class ResponsesApi:
                 step = (
                     planner.next_plan_step(plan, outputs, default_label)
                     if plan is not None
-                    else planner.next_free_form_step(user_text, outputs, default_label)
+                    else free_form.next_step(user_text, outputs, default_label, context)
                 )
                 if isinstance(step, planner.Done):
                     final = step.text

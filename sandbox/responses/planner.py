@@ -1,10 +1,9 @@
 """The deterministic "model" behind the Responses stand-in: what to call next, and what to say.
 
-Two modes. With a ``<gongq-plan>{...}</gongq-plan>`` block in the instructions it follows the
-plan exactly (string values ``"{{steps[i].a.b}}"`` are replaced by that path in step i's JSON
-output). Without one it acts like a helpful assistant for a free-form request: greet, or search
-the Tool Router for the best Gong tool, fill its required arguments from the request, run it,
-and answer from the data. Nothing here does I/O; ``sandbox.responses.api`` drives it.
+With a ``<gongq-plan>{...}</gongq-plan>`` block in the instructions it follows the plan exactly
+(string values ``"{{steps[i].a.b}}"`` are replaced by that path in step i's JSON output);
+without one, ``sandbox.responses.free_form`` handles the request. Structured output (a
+``json_schema`` text format) is filled from the tool outputs. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -12,15 +11,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 PLAN_BLOCK = re.compile(r"<gongq-plan>(.*?)</gongq-plan>", re.DOTALL)
 PLACEHOLDER = re.compile(r"^\{\{steps\[(\d+)\]\.(.+)\}\}$")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"\+\d[\d\s().-]{6,18}\d")
-GONG_ID = re.compile(r"\b\d{10,20}\b")
-GREETING = re.compile(r"^\s*(hi|hello|hey|what can you (help|do)|help\b)", re.IGNORECASE)
 SEARCH = "COMPOSIO_SEARCH_TOOLS"
 EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
@@ -114,100 +108,6 @@ def summarize_plan(outputs: list[Any]) -> str:
     return "Done. " + "; ".join(parts) if parts else "Done."
 
 
-# --- free-form requests -------------------------------------------------------------------------
-
-
-def next_free_form_step(
-    request: str, outputs: list[Any], server_label: str, today: date | None = None
-) -> Step | Done:
-    """Search, then run the best tool with arguments taken from the request, then answer."""
-    if not outputs:
-        if GREETING.match(request):
-            return Done(
-                "I can work with your Gong account through the Tool Router: list users and their "
-                "activity statistics, find calls and transcripts, create meetings, add call recordings, "
-                "look up or erase personal data, and assign prospects to Engage flows. What do you need?"
-            )
-        return Step(
-            server_label, SEARCH, {"queries": [{"use_case": request}], "session": {"generate_id": True}}
-        )
-    if len(outputs) == 1:
-        results = ((outputs[0] or {}).get("data") or {}).get("results", [])
-        slugs = results[0].get("primary_tool_slugs", []) if results else []
-        if not slugs:
-            return Done("I could not find a Gong tool for that request.")
-        slug = slugs[0]
-        schema = results[0]["tool_schemas"][slug]["input_schema"]
-        arguments, missing = fill_arguments(schema, request, today or datetime.now(UTC).date())
-        if missing:
-            return Done(
-                f"To do that with {slug} I need: {', '.join(missing)}. Please tell me and I'll run it."
-            )
-        return Step(
-            server_label,
-            EXECUTE,
-            {
-                "tools": [{"tool_slug": slug, "arguments": arguments}],
-                "thought": f"Run {slug} for the user's request",
-            },
-        )
-    return Done(answer_from(outputs[-1]))
-
-
-def fill_arguments(schema: dict[str, Any], request: str, today: date) -> tuple[dict[str, Any], list[str]]:
-    """Required arguments found in the request (emails, phones, ids, "last week"); the rest missing."""
-    emails = EMAIL.findall(request)
-    phones = [re.sub(r"[^\d+]", "", p) for p in PHONE.findall(request)]
-    ids = GONG_ID.findall(request.replace("+", " +"))
-    monday = today - timedelta(days=today.weekday())
-    last_week = (monday - timedelta(days=7), monday)
-    arguments: dict[str, Any] = {}
-    missing = []
-    for name in schema.get("required", []):
-        leaf = name.rsplit("__", 1)[-1]
-        if "mail" in leaf.lower() and emails:
-            arguments[name] = emails[0]
-        elif "phone" in leaf.lower() and phones:
-            arguments[name] = phones[0]
-        elif leaf in ("fromDate", "toDate"):
-            arguments[name] = (last_week[0] if leaf == "fromDate" else last_week[1]).isoformat()
-        elif leaf in ("fromDateTime", "toDateTime"):
-            when = last_week[0] if leaf == "fromDateTime" else last_week[1]
-            arguments[name] = f"{when.isoformat()}T00:00:00Z"
-        elif leaf in ("id", "callId", "meetingId", "userId") and ids:
-            arguments[name] = ids[0]
-        elif leaf == "filter":
-            arguments[name] = {}
-        else:
-            missing.append(name)
-    return arguments, missing
-
-
-def _label(item: dict[str, Any]) -> str:
-    name = " ".join(str(item[k]) for k in ("firstName", "lastName") if item.get(k))
-    name = name or str(item.get("name") or item.get("title") or item.get("id") or "")
-    email = item.get("emailAddress") or item.get("email")
-    return f"{name} <{email}>" if email else name
-
-
-def answer_from(output: Any) -> str:
-    """Plain-language answer from a multi-execute output: lists get one line per record."""
-    if output_failed(output):
-        return f"Gong returned an error: {describe_failure(output)}"
-    lines = []
-    for result in ((output or {}).get("data") or {}).get("results", []):
-        data = (result.get("response") or {}).get("data") or {}
-        lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
-        if not lists:
-            shown = {k: v for k, v in data.items() if k != "requestId"}
-            lines.append(f"{result.get('tool_slug')} succeeded: {json.dumps(shown)[:1500]}")
-            continue
-        for key, items in lists.items():
-            lines.append(f"Found {len(items)} {key}:")
-            lines.extend(f"- {_label(item)}" for item in items[:50])
-    return "\n".join(lines) or "Gong returned no data."
-
-
 # --- structured output ---------------------------------------------------------------------------
 
 
@@ -260,7 +160,8 @@ def _fill(
         items = schema.get("items") or {}
         if "$ref" in items or "properties" in items:
             # Each element is filled from its own record, so extra Gong fields are left out.
-            return [_fill(items, defs, _record_keys(e), text, ok, None) for e in candidate if isinstance(e, dict)]
+            records = [_record_keys(e) for e in candidate if isinstance(e, dict)]
+            return [_fill(items, defs, record, text, ok, None) for record in records]
         return candidate
     if kind == "string":
         if isinstance(candidate, str | int | float) and not isinstance(candidate, bool):

@@ -14,20 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-ARRAY_ARGUMENTS = {
-    "parties",
-    "context",
-    "invitees",
-    "callAccessList",
-    "crmProspectsIds",
-    "emails",
-    "objectsCrmIds",
-    "recipients",
-    "nonCompanyParticipants",
-    "crmContext",
-}
-OBJECT_ARGUMENTS = {"mediaFile", "dataFile"}
-NUMBER_ARGUMENTS = {"duration", "meetingId", "integrationId"}
+from worker.operations import by_slug
+
 STOPWORDS = {
     "a",
     "an",
@@ -81,29 +69,47 @@ class GongTool:
 
     @property
     def description(self) -> str:
-        return f"{self.title}. Gong {self.method} {self.path}. {self.notes}".strip()
+        operation = by_slug(self.slug)
+        summary = f" {operation.description}" if operation is not None else ""
+        return f"{self.title}.{summary} Gong {self.method} {self.path}. {self.notes}".strip()
 
     def input_schema(self) -> dict[str, Any]:
-        """A JSON schema for the tool's (flattened, Composio-style) arguments."""
-        properties = {name: _property(name) for name in (*self.required, *self.optional)}
-        return {"type": "object", "properties": properties, "required": list(self.required)}
+        """The tool's (flattened, Composio-style) argument schema, derived from gongq's payload
+        model so the two can never disagree. File arguments take Composio's file object."""
+        operation = by_slug(self.slug)
+        if operation is None:  # pragma: no cover - every slug has an operation (a unit test checks)
+            return {"type": "object", "properties": {}, "required": list(self.required)}
+        model = operation.payload_model
+        schema = model.model_json_schema(by_alias=True)
+        schema.pop("title", None)
+        schema.pop("description", None)
+        if model.file_argument is not None:
+            properties = {k: v for k, v in schema.get("properties", {}).items() if k in self.arguments}
+            properties[model.file_argument] = FILE_SCHEMA
+            schema["properties"] = properties
+            schema["required"] = [r for r in schema.get("required", []) if r in properties]
+            schema["required"].append(model.file_argument)
+        return schema
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        return (*self.required, *self.optional)
 
 
-def _property(name: str) -> dict[str, Any]:
-    leaf = name.rsplit("__", 1)[-1]
-    if name in OBJECT_ARGUMENTS:
-        return {
-            "type": "object",
-            "description": "File: {name, content (base64)}",
-            "properties": {"name": {"type": "string"}, "content": {"type": "string"}},
-        }
-    if name in ARRAY_ARGUMENTS or leaf.endswith("Ids") or leaf in ARRAY_ARGUMENTS:
-        return {"type": "array", "items": {}}
-    if name in NUMBER_ARGUMENTS:
-        return {"type": "integer"}
-    if "__exposedFields" in name or leaf.startswith(("include", "is")):
-        return {"type": "boolean"}
-    return {"type": "string"}
+#: Composio's file argument: inline base64 ``content``, or a ``s3key`` from its file storage.
+FILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "A file: {name, mimetype, s3key} after an upload to Composio storage, or {name, content (base64)}"
+    ),
+    "properties": {
+        "name": {"type": "string"},
+        "mimetype": {"type": "string"},
+        "s3key": {"type": "string"},
+        "content": {"type": "string"},
+    },
+    "required": ["name"],
+}
 
 
 @cache

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from sandbox.toolrouter.catalog import GongTool
+from sandbox.toolrouter.files import FileStorage
 
 FILE_ARGUMENTS = {"mediaFile", "dataFile"}
 #: Arguments Gong takes in the query string even on POST/PUT/DELETE (gong-api.md A.7 quirk 3).
@@ -48,8 +49,17 @@ def _nest(arguments: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+#: Gong wants a ``filter`` object in these bodies even when every filter field is optional.
+FILTER_REQUIRED = {
+    "/v2/calls/extensive",
+    "/v2/calls/transcript",
+    "/v2/users/extensive",
+    "/v2/stats/activity/scorecards",
+}
+
+
 def build_request(
-    tool: GongTool, arguments: dict[str, Any]
+    tool: GongTool, arguments: dict[str, Any], files: FileStorage | None = None
 ) -> tuple[str, dict[str, str], Any, dict[str, Any]]:
     """(path, query, json body or None, multipart files) for one tool call."""
     remaining = dict(arguments)
@@ -59,7 +69,7 @@ def build_request(
             raise ValueError(f"missing required path argument {name!r}")
         path = path.replace(f"{{{name}}}", str(remaining.pop(name)))
     query: dict[str, str] = {}
-    files: dict[str, Any] = {}
+    upload: dict[str, Any] = {}
     for name in list(remaining):
         if name in HYPHENATED:
             query[HYPHENATED[name]] = str(remaining.pop(name))
@@ -69,11 +79,14 @@ def build_request(
         ) or (name in QUERY_ON_WRITE and tool.method != "GET" and not tool.path.startswith("/v2/meetings")):
             query[name] = _query_value(remaining.pop(name))
         elif name in FILE_ARGUMENTS:
-            files[name] = _file(name, remaining.pop(name))
+            upload[name] = _file(name, remaining.pop(name), files)
     if tool.slug == "GONG_GET_CRM_OBJECTS_V2_CRM_ENTITIES":
-        return path, query, remaining.pop("objectsCrmIds", []), files
-    body = _nest(remaining) if remaining and not files else None
-    return path, query, body, files
+        return path, query, remaining.pop("objectsCrmIds", []), upload
+    body = _nest(remaining) if remaining and not upload else None
+    if tool.path in FILTER_REQUIRED:
+        body = body or {}
+        body.setdefault("filter", {})
+    return path, query, body, upload
 
 
 def _query_value(value: Any) -> str:
@@ -82,20 +95,28 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def _file(name: str, value: Any) -> tuple[str, bytes]:
+def _file(name: str, value: Any, files: FileStorage | None) -> tuple[str, bytes, str]:
+    """(file name, bytes, content type) of a file argument: a storage key or inline base64."""
+    if isinstance(value, dict) and isinstance(value.get("s3key"), str):
+        stored = files.get(value["s3key"]) if files is not None else None
+        if stored is None:
+            raise ValueError(f"{name}.s3key does not name an uploaded file")
+        return str(value.get("name") or stored.name), stored.content, stored.mimetype
     if not isinstance(value, dict) or not isinstance(value.get("content"), str):
-        raise ValueError(f"{name} must be an object {{name, content (base64)}}")
+        raise ValueError(f"{name} must be an object {{name, mimetype, s3key}} or {{name, content (base64)}}")
     try:
         content = base64.b64decode(value["content"], validate=True)
     except (binascii.Error, ValueError):
         raise ValueError(f"{name}.content is not valid base64") from None
-    return str(value.get("name") or name), content
+    return str(value.get("name") or name), content, "application/octet-stream"
 
 
-async def execute(client: httpx.AsyncClient, tool: GongTool, arguments: dict[str, Any]) -> dict[str, Any]:
+async def execute(
+    client: httpx.AsyncClient, tool: GongTool, arguments: dict[str, Any], files: FileStorage | None = None
+) -> dict[str, Any]:
     """Run one Gong tool through ``client`` (base URL and Basic auth set) and wrap the answer."""
     try:
-        path, query, body, files = build_request(tool, arguments)
+        path, query, body, upload = build_request(tool, arguments, files)
     except ValueError as exc:
         return envelope(None, f"Invalid arguments for {tool.slug}: {exc}")
     try:
@@ -103,8 +124,8 @@ async def execute(client: httpx.AsyncClient, tool: GongTool, arguments: dict[str
             tool.method,
             path,
             params=query,
-            json=body if body is not None and not files else None,
-            files=files or None,
+            json=body if body is not None and not upload else None,
+            files=upload or None,
         )
     except httpx.HTTPError as exc:
         return envelope(None, f"Could not reach Gong: {type(exc).__name__}")

@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from sandbox.toolrouter import catalog, gong_tools
+from sandbox.toolrouter.files import FileStorage
 
 MAX_PARALLEL_TOOLS = 50
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The user's connected Gong account (an HTTP client factory) and Composio's file storage."""
+
+    gong: Callable[[], httpx.AsyncClient]
+    files: FileStorage
 
 SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
     "COMPOSIO_SEARCH_TOOLS": (
@@ -95,7 +105,7 @@ def _schema(tool: catalog.GongTool) -> dict[str, Any]:
     }
 
 
-async def search_tools(arguments: dict[str, Any], _: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
+async def search_tools(arguments: dict[str, Any], _: Connection) -> dict[str, Any]:
     queries = arguments.get("queries") or [{"use_case": arguments.get("use_case", "")}]
     results = []
     for query in queries:
@@ -118,7 +128,7 @@ async def search_tools(arguments: dict[str, Any], _: Callable[[], httpx.AsyncCli
     )
 
 
-async def get_tool_schemas(arguments: dict[str, Any], _: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
+async def get_tool_schemas(arguments: dict[str, Any], _: Connection) -> dict[str, Any]:
     tools = catalog.gong_tools()
     slugs = [str(s) for s in arguments.get("tool_slugs", [])]
     unknown = [s for s in slugs if s not in tools]
@@ -128,7 +138,7 @@ async def get_tool_schemas(arguments: dict[str, Any], _: Callable[[], httpx.Asyn
     return _ok(data)
 
 
-async def multi_execute(arguments: dict[str, Any], gong: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
+async def multi_execute(arguments: dict[str, Any], connection: Connection) -> dict[str, Any]:
     requested = arguments.get("tools")
     if not isinstance(requested, list) or not requested or len(requested) > MAX_PARALLEL_TOOLS:
         return {
@@ -145,8 +155,8 @@ async def multi_execute(arguments: dict[str, Any], gong: Callable[[], httpx.Asyn
         args = item.get("arguments") or {}
         if not isinstance(args, dict):
             return gong_tools.envelope(None, "arguments must be an object")
-        async with gong() as client:
-            return await gong_tools.execute(client, tools[item["tool_slug"]], args)
+        async with connection.gong() as client:
+            return await gong_tools.execute(client, tools[item["tool_slug"]], args, connection.files)
 
     responses = await asyncio.gather(*(run_one(item) for item in requested))
     results = [
@@ -168,14 +178,12 @@ async def multi_execute(arguments: dict[str, Any], gong: Callable[[], httpx.Asyn
     )
 
 
-async def manage_connections(arguments: dict[str, Any], _: Callable[[], httpx.AsyncClient]) -> dict[str, Any]:
+async def manage_connections(arguments: dict[str, Any], _: Connection) -> dict[str, Any]:
     toolkits = [str(t).lower() for t in arguments.get("toolkits", ["gong"])]
     return _ok({"results": {t: {"status": "active" if t == "gong" else "not_in_session"} for t in toolkits}})
 
 
-HANDLERS: dict[
-    str, Callable[[dict[str, Any], Callable[[], httpx.AsyncClient]], Awaitable[dict[str, Any]]]
-] = {
+HANDLERS: dict[str, Callable[[dict[str, Any], Connection], Awaitable[dict[str, Any]]]] = {
     "COMPOSIO_SEARCH_TOOLS": search_tools,
     "COMPOSIO_GET_TOOL_SCHEMAS": get_tool_schemas,
     "COMPOSIO_MULTI_EXECUTE_TOOL": multi_execute,

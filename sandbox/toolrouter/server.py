@@ -27,7 +27,8 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from sandbox.config import SandboxConfig
-from sandbox.toolrouter.meta_tools import HANDLERS, SCHEMAS
+from sandbox.toolrouter.files import FileStorage
+from sandbox.toolrouter.meta_tools import HANDLERS, SCHEMAS, Connection
 
 MCP_PATH = re.compile(r"/tool_router/(?P<session_id>trs_[A-Za-z0-9]+)/mcp/?$")
 
@@ -38,6 +39,7 @@ class ToolRouter:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.files = FileStorage()
         self.mcp = Server(
             "composio-tool-router", on_list_tools=self._list_tools, on_call_tool=self._call_tool
         )
@@ -142,7 +144,9 @@ class ToolRouter:
         origin = (
             str(ctx.request.base_url).rstrip("/") if isinstance(ctx.request, Request) else "http://127.0.0.1"
         )
-        result = await handler(dict(params.arguments or {}), self._gong_client_factory(origin))
+        result = await handler(
+            dict(params.arguments or {}), Connection(self._gong_client_factory(origin), self.files)
+        )
         return _text_result(result, not result.get("successful", False))
 
     def _gong_client_factory(self, origin: str) -> Callable[[], httpx.AsyncClient]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from worker.errors import UnknownOperation
+from worker.operations.examples import EXAMPLES, example
 from worker.operations import (
     CATALOG,
     AddCallPayload,
@@ -19,8 +24,59 @@ from worker.operations import (
 )
 
 
-def test_catalog_holds_the_six_skeleton_operations() -> None:
-    assert set(CATALOG) == {"add_call", "erase_email", "erase_phone", "assign_prospects", "list_users", "ask"}
+MEDIA = "https://media.example/call.wav"
+
+
+def _reference_tools() -> dict[str, dict[str, Any]]:
+    raw = json.loads(resources.files("sandbox").joinpath("data/gong-tools.json").read_text())
+    return {tool["slug"]: tool for tool in raw}
+
+
+def test_catalog_has_one_typed_operation_per_gong_tool_plus_ask() -> None:
+    typed = [op for op in CATALOG.values() if not op.is_free_form]
+    assert len(typed) == 53
+    assert {op.slug for op in typed} == set(_reference_tools())
+    assert [op.name for op in CATALOG.values() if op.is_free_form] == ["ask"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CATALOG if n != "ask"))
+def test_operation_kind_and_required_arguments_match_the_gong_tool(name: str) -> None:
+    operation = CATALOG[name]
+    tool = _reference_tools()[operation.slug]
+    assert operation.kind.value == tool["kind"]
+
+    payload = operation.payload_model.model_validate(example(name, media_url=MEDIA, crm_file="/x.ldjson"))
+    arguments = payload.for_task("0123abcd").to_arguments()
+    # The example's arguments carry everything Gong requires; the file is staged by the worker.
+    assert set(tool["required"]) - set(arguments) <= {payload.file_argument}
+
+
+def test_every_typed_operation_has_an_example() -> None:
+    assert set(EXAMPLES) == {name for name, op in CATALOG.items() if not op.is_free_form}
+
+
+def test_task_defaults_make_redeliveries_recognisable_to_gong() -> None:
+    call = get_operation("add_call").payload_model.model_validate(example("add_call", media_url=MEDIA))
+    assert call.for_task("t1").to_arguments()["clientUniqueId"] == "gongq-t1"
+    event = get_operation("post_digital_interaction").payload_model.model_validate(
+        example("post_digital_interaction")
+    )
+    assert event.for_task("t1").to_arguments()["eventId"] == "gongq-t1"
+    given = {**example("delete_crm_integration"), "clientRequestId": "mine-1"}
+    crm = get_operation("delete_crm_integration").payload_model.model_validate(given)
+    assert crm.for_task("t1").to_arguments()["clientRequestId"] == "mine-1"
+
+
+def test_file_operations_never_put_the_file_reference_in_tool_arguments() -> None:
+    media = get_operation("add_call_media").payload_model.model_validate(
+        example("add_call_media", media_url=MEDIA)
+    )
+    assert media.to_arguments() == {"id": "7782342274025937800"}
+    assert media.file_source() == MEDIA
+    with pytest.raises(ValidationError, match="exactly one of mediaUrl or mediaPath"):
+        get_operation("add_call_media").payload_model.model_validate(
+            {"id": "1", "mediaPath": "/a", "mediaUrl": MEDIA}
+        )
 
 
 def test_erasures_are_destructive_and_ride_the_privacy_lane() -> None:

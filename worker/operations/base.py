@@ -1,0 +1,165 @@
+"""The building blocks of the operation catalog: payload and result bases, field types, kinds.
+
+A payload model says what a producer may enqueue for one Gong tool; its field aliases are the
+Composio argument names (``filter__fromDate``, ``workspace__id``...), so ``to_arguments`` is a
+plain dump by alias and no second mapping can drift from the models. This package imports only
+pydantic, so producers and the webhook service validate payloads without the agent stack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
+E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
+GONG_ID_PATTERN = r"^\d{1,20}$"
+
+
+class OperationKind(StrEnum):
+    """What an operation does to Gong; writing and destructive ones get pinned arguments."""
+
+    READ = "read"
+    WRITE = "write"
+    DESTRUCTIVE = "destructive"
+
+
+class Lane(StrEnum):
+    """Celery queues; workers consume ``privacy`` first so erasures are never stuck behind bulk work."""
+
+    PRIVACY = "privacy"
+    DEFAULT = "default"
+
+
+class Payload(BaseModel):
+    """Base of payload models: strict about unknown fields, accepts pythonic or Composio names."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    #: The Composio argument that carries a file (``{name, mimetype, s3key}`` once staged).
+    file_argument: ClassVar[str | None] = None
+
+    def to_arguments(self) -> dict[str, Any]:
+        """The Composio tool arguments for this payload (Composio names, unset fields left out)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def for_task(self, task_id: str) -> Payload:
+        """This payload with the task's stable defaults filled in (idempotency keys Gong
+        de-duplicates on). The default has none; operations with such keys override it."""
+        return self
+
+    def file_source(self) -> str | None:
+        """Where the file of a file-bearing operation is (URL or staged path); ``None`` if none."""
+        return None
+
+
+class NoArguments(Payload):
+    """Tools that take no arguments at all."""
+
+
+class Result(BaseModel):
+    """Base of result models: Gong answers with more fields than we name, so extras are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class GongRecord(BaseModel):
+    """An item Gong returns in a list: the fields we name are typed, the rest are kept as given."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Records(Result):
+    """Gong's cursor-pagination block; ``cursor`` is present only when more pages remain."""
+
+    total_records: int = Field(alias="totalRecords")
+    current_page_size: int = Field(alias="currentPageSize")
+    current_page_number: int = Field(alias="currentPageNumber")
+    cursor: str | None = None
+
+
+class RequestResult(Result):
+    """Gong's minimal success body: its request id (kept for support tickets and the audit)."""
+
+    request_id: str = Field(alias="requestId")
+
+
+class PagedResult(RequestResult):
+    records: Records | None = None
+
+
+def _normalized_email(value: str) -> str:
+    email = value.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise ValueError(f"not an email address: {value!r}")
+    return email
+
+
+def _normalized_phone(value: str) -> str:
+    digits = re.sub(r"[\s().-]", "", value.strip())
+    if not E164_PATTERN.match(digits):
+        raise ValueError(f"not an E.164 phone number (+ and 7-15 digits): {value!r}")
+    return digits
+
+
+#: An email address, trimmed and lower-cased; invalid ones fail validation with the value.
+Email = Annotated[str, AfterValidator(_normalized_email)]
+#: A phone number in E.164 form (separators removed); anything else fails validation.
+Phone = Annotated[str, AfterValidator(_normalized_phone)]
+#: Gong's numeric-string ids (calls, users, workspaces, profiles, folders): up to 20 digits.
+GongId = Annotated[str, Field(pattern=GONG_ID_PATTERN)]
+#: A date-time with an offset (Gong refuses naive ones), sent as ISO-8601.
+GongDateTime = AwareDatetime
+#: A plain ``YYYY-MM-DD`` date, as Gong's stats filters take (company time zone).
+GongDate = Annotated[date, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+#: Gong's int64 ids (CRM integration): a JSON number, not a string.
+Int64 = Annotated[int, Field(ge=0, lt=2**63)]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One entry of the catalog."""
+
+    name: str
+    description: str
+    slugs: tuple[str, ...]
+    payload_model: type[Payload]
+    result_model: type[Result]
+    kind: OperationKind
+    lane: Lane = Lane.DEFAULT
+
+    @property
+    def is_free_form(self) -> bool:
+        """Free-form operations let the agent choose tools; typed ones follow a fixed plan."""
+        return not self.slugs
+
+    @property
+    def slug(self) -> str:
+        """The one Composio tool a typed operation runs."""
+        return self.slugs[0]
+
+
+def operation(
+    name: str,
+    slug: str,
+    payload: type[Payload],
+    result: type[Result],
+    kind: OperationKind,
+    description: str,
+    lane: Lane = Lane.DEFAULT,
+) -> Operation:
+    """A typed single-tool catalog entry (every Gong operation is one Composio tool)."""
+    return Operation(
+        name=name,
+        description=description,
+        slugs=(slug,),
+        payload_model=payload,
+        result_model=result,
+        kind=kind,
+        lane=lane,
+    )
