@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -214,10 +215,42 @@ def sandbox(
 ) -> None:
     """Serve the offline stand-ins for Gong, Composio and OpenAI on one origin."""
     from sandbox.app import serve
-
     from sandbox.config import SandboxConfig
 
     serve(host, port, SandboxConfig.from_env())
+
+
+@app.command()
+def ask(
+    conversation: Annotated[
+        str | None,
+        typer.Option("--conversation", "-c", help="Continue this conversation (default: a new one)."),
+    ] = None,
+    sqlite: Annotated[
+        Path | None,
+        typer.Option(help="Keep the history in this SQLite file (as the guide does) instead of Redis."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Chat with the Gong assistant (the integration guide's loop); reads stdin, so pipes work.
+
+    Each line is a request; exit, quit or q ends the chat. The history is kept per
+    conversation id, so `--conversation ID` picks up where an earlier chat stopped.
+    """
+    import asyncio
+
+    from producer.chat import converse, new_conversation_id
+
+    settings = get_settings()
+    conversation_id = conversation or new_conversation_id()
+    if not as_json:
+        errors.print(f"conversation: {conversation_id}")
+    try:
+        asyncio.run(
+            converse(settings, conversation_id, sys.stdin, sys.stdout, sqlite_path=sqlite, as_json=as_json)
+        )
+    except GongqError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command()

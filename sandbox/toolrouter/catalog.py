@@ -8,6 +8,7 @@ Gong endpoint behind each). Search is a deterministic keyword scorer: good enoug
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -17,43 +18,32 @@ from typing import Any
 from worker.operations import by_slug
 
 STOPWORDS = {
-    "a",
-    "an",
-    "the",
-    "of",
-    "for",
-    "to",
-    "in",
-    "on",
-    "my",
-    "me",
-    "and",
-    "with",
-    "by",
-    "this",
-    "that",
-    "please",
-    "show",
-    "get",
-    "v2",
-    "gong",
-    "specific",
-    "id",
-}
+    "a", "an", "the", "of", "for", "to", "in", "on", "my", "me", "and", "with", "by", "this", "that",
+    "please", "show", "get", "v2", "gong", "specific", "id", "from", "is", "which", "what", "does",
+    "all", "i", "we", "our", "it", "are", "do", "can", "you",
+}  # fmt: skip
+#: Request words mapped to the words the tools are described with.
 SYNONYMS = {
     "contacts": "privacy",
     "contact": "privacy",
     "linked": "privacy",
-    "phone": "phone",
+    "hold": "privacy",
+    "personal": "privacy",
     "stats": "activity",
     "statistics": "activity",
     "recording": "media",
     "schedule": "meeting",
-    "meeting": "meeting",
     "team": "meeting",
     "people": "user",
     "members": "user",
+    "week": "date",
+    "month": "date",
+    "yesterday": "date",
+    "today": "date",
+    "recent": "date",
 }
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"\+\d[\d\s().-]{6,18}\d")
 
 
 @dataclass(frozen=True)
@@ -131,21 +121,54 @@ def gong_tools() -> dict[str, GongTool]:
 
 
 def _words(text: str) -> set[str]:
-    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if w not in STOPWORDS}
+    """Search terms of ``text``: stop words out, plurals folded, synonyms added, and an email
+    address or phone number in the text standing for the words "email address" / "phone number"."""
+    marked = EMAIL.sub(" email address ", text)
+    marked = PHONE.sub(" phone number ", marked)
+    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", marked.lower()) if w not in STOPWORDS}
     return {SYNONYMS.get(w, SYNONYMS.get(w + "s", w)) for w in words} | words
 
 
+#: Verbs that make a request a change; without one, reading tools win and destructive tools
+#: are all but excluded, as a careful model would do.
+WRITE_VERBS = {
+    "create", "add", "schedule", "assign", "register", "upload", "set", "update", "report",
+    "post", "give", "grant", "share", "move", "change", "book", "enroll",
+}  # fmt: skip
+DESTRUCTIVE_VERBS = {"erase", "delete", "remove", "revoke", "forget", "cancel", "purge", "wipe"}
+
+
+def _document(tool: GongTool) -> tuple[set[str], set[str]]:
+    """(title words, other words) a tool is found by: title, gongq's description, slug, path."""
+    operation = by_slug(tool.slug)
+    other = f"{tool.slug.replace('_', ' ')} {tool.path.replace('/', ' ').replace('-', ' ')}"
+    if operation is not None:
+        other += f" {operation.description}"
+    return _words(tool.title), _words(other)
+
+
+@cache
+def _inverse_frequencies() -> dict[str, float]:
+    documents = [title | other for title, other in map(_document, gong_tools().values())]
+    vocabulary = set().union(*documents)
+    return {w: math.log(1 + len(documents) / sum(w in d for d in documents)) for w in vocabulary}
+
+
 def search(use_case: str, limit: int = 5) -> list[GongTool]:
-    """Tools ranked by word overlap with the use case (title words weigh double); ties by slug."""
+    """Tools ranked by rare words shared with the use case (title words weigh double), reading
+    tools preferred unless the request asks for a change; ties broken by slug."""
     wanted = _words(use_case)
+    idf = _inverse_frequencies()
+    writes = bool(wanted & WRITE_VERBS)
+    destroys = bool(wanted & DESTRUCTIVE_VERBS)
     scored: list[tuple[float, str, GongTool]] = []
     for tool in gong_tools().values():
-        title = _words(tool.title)
-        score: float = 2 * len(wanted & title) + len(
-            wanted & _words(tool.slug.replace("_", " ") + " " + tool.path)
-        )
-        if tool.kind == "read":
-            score += 0.5  # prefer the harmless reading when a request is ambiguous
-        if score > 0.5:
+        title, other = _document(tool)
+        score = sum(idf.get(w, 0.0) * (2.0 if w in title else 1.0) for w in wanted & (title | other))
+        if tool.kind == "destructive" and not destroys:
+            score *= 0.2
+        elif tool.kind == "write" and not (writes or destroys):
+            score *= 0.5
+        if score > 0:
             scored.append((-score, tool.slug, tool))
     return [tool for _, _, tool in sorted(scored)[:limit]]

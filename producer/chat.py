@@ -1,0 +1,154 @@
+"""``gongq ask``: the integration guide's chat loop, as a command.
+
+The guide keeps each conversation in a SQLiteSession; here the history lives in Redis by
+default (the Agents SDK's RedisSession, keyed by conversation id under gongq's prefix) so a
+conversation can be continued from any machine, and ``--sqlite PATH`` gives the guide's
+behaviour. Lines come from stdin, so a piped script works as well as a terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+from agents import Agent, SQLiteSession
+from agents.extensions.memory.redis_session import RedisSession
+from agents.memory import Session
+
+from worker.ask_agent import build_ask_agent
+from worker.errors import ConfigurationError, GongqError, Retryable
+from worker.executor import run_agent
+from worker.settings import Settings
+from worker.toolrouter import ToolRouterSessions
+from worker.verdict import judge_free_form
+
+EXIT_WORDS = {"exit", "quit", "q"}
+#: Attempts per chat turn when Gong or the model answer 429/5xx.
+TURN_ATTEMPTS = 4
+#: Conversations are kept for a week after their last message.
+CONVERSATION_TTL_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Turn:
+    request: str
+    answer: str
+    tools_used: list[str]
+    error: str | None = None
+
+
+def new_conversation_id() -> str:
+    return f"conv-{secrets.token_hex(6)}"
+
+
+def open_history(settings: Settings, conversation_id: str, sqlite_path: Path | None) -> Session:
+    """The conversation's history: Redis (default) or a SQLite file, as in the guide."""
+    if sqlite_path is not None:
+        return SQLiteSession(conversation_id, str(sqlite_path))
+    return RedisSession.from_url(
+        conversation_id,
+        url=settings.redis_url,
+        key_prefix=f"{settings.key_prefix}:conversation",
+        ttl=CONVERSATION_TTL_SECONDS,
+    )
+
+
+def check_sandbox(settings: Settings) -> None:
+    """In sandbox mode the stand-ins must be up; say how to start them instead of a stack trace."""
+    if not settings.sandbox:
+        return
+    try:
+        httpx.get(f"{settings.sandbox_url.rstrip('/')}/_sandbox/health", timeout=3).raise_for_status()
+    except httpx.HTTPError:
+        raise ConfigurationError(
+            f"no sandbox answers at {settings.sandbox_url}; start one with `gongq sandbox` "
+            "(or set GONGQ_SANDBOX=0 with real Composio and OpenAI keys)"
+        ) from None
+
+
+async def converse(
+    settings: Settings,
+    conversation_id: str,
+    lines: Iterable[str],
+    out: TextIO,
+    *,
+    sqlite_path: Path | None = None,
+    as_json: bool = False,
+) -> list[Turn]:
+    """Answer each line until exit/quit/q or end of input; a failed turn is reported, not fatal."""
+    check_sandbox(settings)
+    session = await ToolRouterSessions(settings).get(settings.user_id)
+    agent = build_ask_agent(session, settings.model)
+    history = open_history(settings, conversation_id, sqlite_path)
+    interactive = not as_json and sys.stdin.isatty()
+    turns: list[Turn] = []
+    try:
+        for raw in _prompted(lines, out, interactive):
+            request = raw.strip()
+            if not request:
+                continue
+            if request.lower() in EXIT_WORDS:
+                break
+            turn = await _answer(agent, request, settings, history)
+            turns.append(turn)
+            _show(turn, out, as_json, conversation_id)
+    finally:
+        if isinstance(history, RedisSession):
+            await history.close()
+    return turns
+
+
+async def _answer(agent: Agent[Any], request: str, settings: Settings, history: Session) -> Turn:
+    """One turn; a transient failure (Gong or model rate limit) is retried after its Retry-After,
+    with the failed attempt taken out of the history so the conversation reads as one answer."""
+    for attempt in range(1, TURN_ATTEMPTS + 1):
+        kept = len(await history.get_items())
+        try:
+            outcome = await run_agent(agent, request, settings, session=history)
+            result = judge_free_form(outcome.evidence, str(outcome.final_output))
+        except Retryable as exc:
+            await _forget_since(history, kept)
+            if attempt == TURN_ATTEMPTS:
+                return Turn(request, "", [], error=f"{exc} (tried {attempt} times)")
+            await asyncio.sleep(max(exc.retry_after or 0.0, settings.retry_base_seconds * 2 ** (attempt - 1)))
+            continue
+        except GongqError as exc:
+            return Turn(request, "", [], error=str(exc))
+        return Turn(request, result.answer, result.tools_used)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _forget_since(history: Session, kept: int) -> None:
+    while len(await history.get_items()) > kept:
+        await history.pop_item()
+
+
+def _prompted(lines: Iterable[str], out: TextIO, interactive: bool) -> Iterable[str]:
+    """The input lines, with the guide's "You: " prompt before each when a person is typing."""
+    if interactive:
+        out.write("Gong assistant. Type exit, quit or q to leave.\nYou: ")
+        out.flush()
+    for line in lines:
+        yield line
+        if interactive:
+            out.write("You: ")
+            out.flush()
+
+
+def _show(turn: Turn, out: TextIO, as_json: bool, conversation_id: str) -> None:
+    if as_json:
+        record: dict[str, Any] = {"conversation": conversation_id, "request": turn.request}
+        record.update({"answer": turn.answer, "tools_used": turn.tools_used, "error": turn.error})
+        out.write(json.dumps(record) + "\n")
+    elif turn.error:
+        out.write(f"Error: {turn.error}\n\n")
+    else:
+        out.write(f"Assistant: {turn.answer}\n\n")
+    out.flush()
