@@ -6,6 +6,7 @@ data of a demo or a developer's worker on the same server.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -16,7 +17,8 @@ from producer.client import GongqClient
 from producer.processes import Processes
 from worker.settings import Settings
 
-TEST_REDIS_DB = 13
+#: Override with GONGQ_TEST_REDIS_DB to run two test sessions side by side on one Redis.
+TEST_REDIS_DB = int(os.environ.get("GONGQ_TEST_REDIS_DB", "13"))
 
 
 @pytest.fixture(scope="session")

@@ -248,6 +248,8 @@ class ResponsesApi:
                 "has_plan": has_plan,
                 "tools_called": called,
                 "usage": usage,
+                # Size of what the model was shown, so tests can prove files never ride in prompts.
+                "prompt_chars": len(json.dumps([body.get("instructions"), body.get("input")], default=str)),
             }
         )
         return {
