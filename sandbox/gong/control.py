@@ -23,6 +23,10 @@ class Faults(BaseModel):
     faults: list[FaultSpec]
 
 
+class CrmDelay(BaseModel):
+    seconds: float = Field(ge=0)
+
+
 class Limits(BaseModel):
     per_second: float | None = Field(default=None, gt=0)
     per_day: int | None = Field(default=None, ge=0)
@@ -69,6 +73,21 @@ def build_control_router(state: GongState) -> APIRouter:
         if call_id not in state.media:
             raise HTTPException(404, f"no call {call_id}")
         return dict(state.media[call_id])
+
+    @router.delete("/crm/integration")
+    async def drop_crm_integration() -> dict[str, Any]:
+        """Remove the CRM integration at once (test setup before registering a new one)."""
+        with state.lock:
+            removed = state.crm_integration
+            state.crm_integration = None
+            state.crm_objects = {}
+        return {"removed": removed}
+
+    @router.post("/crm/delay")
+    async def crm_delay(spec: CrmDelay) -> dict[str, float]:
+        """Seconds a CRM upload/deletion takes to reach DONE (until the next reset)."""
+        state.crm_delay_seconds = spec.seconds
+        return {"seconds": spec.seconds}
 
     @router.get("/erasures")
     async def erasures() -> dict[str, Any]:

@@ -10,8 +10,8 @@ import base64
 import json
 import re
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
+from collections.abc import Callable, Collection, Coroutine, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -23,6 +23,7 @@ from sandbox.gong.state import GongState
 
 PAGE_SIZE = 100
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def route_class(state: GongState) -> type[APIRoute]:
@@ -109,6 +110,65 @@ def parse_datetime(value: Any, field: str) -> datetime:
     if parsed.tzinfo is None:
         raise GongError(400, f"{field} must include a time-zone offset: {value}")
     return parsed
+
+
+def parse_date(value: Any, field: str) -> date:
+    """A plain ``YYYY-MM-DD`` date (stats filters), else 400 naming the field."""
+    if not isinstance(value, str) or not DATE.match(value):
+        raise GongError(400, f"{field} must be a date in the format YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GongError(400, f"{field} is not a valid date: {value}") from None
+
+
+def date_range(
+    filt: dict[str, Any], start: str, end: str, *, required: bool
+) -> tuple[date | None, date | None]:
+    """Gong's stats range rules: from inclusive, to exclusive, from < to, to not after today (UTC)."""
+    if required:
+        require(filt, start, end)
+    first = parse_date(filt[start], f"filter.{start}") if filt.get(start) is not None else None
+    last = parse_date(filt[end], f"filter.{end}") if filt.get(end) is not None else None
+    if first and last and first >= last:
+        raise GongError(400, f"filter.{start} must be before filter.{end}")
+    if last and last > datetime.now(UTC).date():
+        raise GongError(400, f"filter.{end} must not be later than today")
+    return first, last
+
+
+def one_of(value: Any, field: str, allowed: Collection[str]) -> str:
+    """An enum value, else 400 listing what Gong accepts."""
+    if value not in allowed:
+        raise GongError(400, f"{field} must be one of {', '.join(sorted(allowed))}")
+    return str(value)
+
+
+def string_list(value: Any, field: str, *, required: bool = False) -> list[str] | None:
+    """A JSON array of strings (ids may also come as numbers); None when absent and optional."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, list) or (required and not value):
+        raise GongError(400, f"{field} is required and must be a non-empty list" if required
+                        else f"{field} must be a list")
+    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        raise GongError(400, f"{field} must contain only ids")
+    return [str(v) for v in value]
+
+
+def filter_object(body: dict[str, Any]) -> dict[str, Any]:
+    """Gong insists on a ``filter`` object even when every field in it is optional."""
+    filt = body.get("filter")
+    if not isinstance(filt, dict):
+        raise GongError(400, "filter is required and must be an object")
+    return filt
+
+
+def body_cursor(body: dict[str, Any]) -> str | None:
+    cursor = body.get("cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise GongError(400, "cursor must be a string")
+    return cursor or None
 
 
 def check_email(value: Any, field: str) -> str:

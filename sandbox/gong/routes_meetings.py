@@ -1,4 +1,4 @@
-"""Meetings (limited-release API): create, update, delete."""
+"""Meetings (limited-release API): create, update, delete, and users' calendar-integration status."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from sandbox.gong.errors import GongError, ok
 from sandbox.gong.http import check_email, json_body, json_object, parse_datetime, require
 from sandbox.gong.state import GongState
+
+MAX_STATUS_EMAILS = 100
 
 
 def _validated(state: GongState, body: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +24,10 @@ def _validated(state: GongState, body: dict[str, Any]) -> dict[str, Any]:
         raise GongError(404, f"Organizer {organizer} is not a Gong user")
     if not isinstance(body["invitees"], list):
         raise GongError(400, "invitees must be a list")
+    for index, invitee in enumerate(body["invitees"]):
+        if not isinstance(invitee, dict):
+            raise GongError(400, f"invitees[{index}] must be an object")
+        check_email(invitee.get("email"), f"invitees[{index}].email")
     return {
         "startTime": start.isoformat(),
         "endTime": end.isoformat(),
@@ -32,7 +38,38 @@ def _validated(state: GongState, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _meeting_id(value: str) -> str:
+    """Gong's meetingId path parameter is an int64."""
+    if not value.isdigit() or len(value) > 19:
+        raise GongError(400, f"meetingId must be a 64-bit integer: {value}")
+    return value
+
+
 def register(router: APIRouter, state: GongState) -> None:
+    @router.post("/v2/meetings/integration/status")
+    async def integration_status(request: Request) -> dict[str, Any]:
+        body = json_object(await json_body(request))
+        emails = body.get("emails")
+        if not isinstance(emails, list) or not emails:
+            raise GongError(400, "emails is required and must be a non-empty list")
+        if len(emails) > MAX_STATUS_EMAILS:
+            raise GongError(400, f"emails may list at most {MAX_STATUS_EMAILS} addresses")
+        users = []
+        for index, raw in enumerate(emails):
+            email = check_email(raw, f"emails[{index}]")
+            user = state.user_by_email(email)
+            users.append(
+                {
+                    "email": email,
+                    "exists": user is not None,
+                    "valid": user is not None,
+                    "userFacingError": None if user else "This address does not belong to a Gong user",
+                    "helpUrl": None if user else "https://help.gong.io/docs/calendar-integration",
+                    "fixUrl": None if user else "https://app.gong.io/company/team-member",
+                }
+            )
+        return ok({"users": users})
+
     @router.post("/v2/meetings")
     async def create(request: Request) -> dict[str, Any]:
         meeting = _validated(state, json_object(await json_body(request)))
@@ -50,6 +87,7 @@ def register(router: APIRouter, state: GongState) -> None:
 
     @router.put("/v2/meetings/{meeting_id}")
     async def update(meeting_id: str, request: Request) -> dict[str, Any]:
+        _meeting_id(meeting_id)
         meeting = _validated(state, json_object(await json_body(request)))
         if meeting_id not in state.meetings:
             raise GongError(404, f"Meeting {meeting_id} not found")
@@ -58,6 +96,7 @@ def register(router: APIRouter, state: GongState) -> None:
 
     @router.delete("/v2/meetings/{meeting_id}")
     async def delete(meeting_id: str, request: Request) -> dict[str, Any]:
+        _meeting_id(meeting_id)
         body = json_object(await json_body(request))
         organizer = check_email(body.get("organizerEmail"), "organizerEmail").lower()
         meeting = state.meetings.get(meeting_id)

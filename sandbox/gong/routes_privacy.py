@@ -108,7 +108,11 @@ def register(router: APIRouter, state: GongState) -> None:
                     if visible and any(str(i.get("email", "")).lower() == email for i in m["invitees"])
                 ],
                 "customerData": _customer_data(contacts),
-                "customerEngagement": [],
+                "customerEngagement": [
+                    {k: v for k, v in e.items() if not k.startswith("_")}
+                    for e in state.engagement
+                    if visible and email in e["_emails"]
+                ],
             }
         )
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from sandbox.config import SandboxConfig
-from sandbox.gong import seed
+from sandbox.gong import seed, seed_admin, seed_content
 from sandbox.gong.errors import GongError
 from sandbox.gong.limits import FaultInjector, RateLimiter
 
@@ -38,12 +38,34 @@ class GongState:
             self.contacts: list[dict[str, Any]] = copy.deepcopy(seed.CONTACTS)
             self.flows: list[dict[str, Any]] = seed.flows()
             self.flow_instances: list[dict[str, Any]] = seed.flow_instances()
-            self.meetings: dict[str, dict[str, Any]] = {}
+            self.meetings: dict[str, dict[str, Any]] = seed_admin.meetings()
+            ordered = sorted(self.calls.values(), key=lambda c: c["id"])
+            self.transcripts: dict[str, list[dict[str, Any]]] = {
+                c["id"]: seed_content.transcript(n, c) for n, c in enumerate(ordered)
+            }
+            self.answered_scorecards = seed_content.answered_scorecards(ordered)
+            self.activity: list[dict[str, Any]] = seed_content.activity(ordered)
+            self.library = copy.deepcopy(seed_content.LIBRARY_FOLDERS)
+            self.call_access: dict[str, list[str]] = seed_admin.call_access()
+            self.manual_associations = seed_admin.manual_associations(ordered)
+            self.logs = seed_admin.logs(ordered)
+            self.settings_history = seed_admin.settings_history()
+            self.profiles: list[dict[str, Any]] = seed_admin.permission_profiles()
+            self.profile_members: dict[str, str] = seed_admin.profile_members()
+            self.crm_integration: dict[str, Any] | None = seed_admin.crm_integration()
+            self.crm_objects = seed_admin.crm_objects()
+            self.crm_requests: list[dict[str, Any]] = seed_admin.crm_requests()
+            self.crm_delay_seconds = float(
+                self.config.extra.get("crm_request_delay_seconds", self.config.erasure_delay_seconds)
+            )
+            self.engagement: list[dict[str, Any]] = []
             self.erasures: list[dict[str, Any]] = []
             self.media: dict[str, dict[str, Any]] = {}
             self.log: list[dict[str, Any]] = []
             self.next_call = 1
             self.next_meeting = 1
+            self.next_integration = 1
+            self.next_profile = 1
             self.limiter.configure(self.config.gong_rate_per_second, self.config.gong_daily_limit)
             self.limiter.new_day()
             self.faults.reset()

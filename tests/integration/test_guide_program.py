@@ -25,13 +25,22 @@ def test_unmodified_guide_program_lists_the_simulated_users(sandbox_url: str, tm
         "OPENAI_AGENTS_DISABLE_TRACING": "1",
     }
     done = subprocess.run(
-        [sys.executable, str(GUIDE)], input="list all users\nexit\n", env=env, cwd=tmp_path,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, str(GUIDE)],
+        input="list all users\nexit\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"{sandbox_url}/tool_router/trs_" in done.stdout
     answer = done.stdout.split("You: ", 1)[1]
-    for person in ("Dana Lee <dana.lee@acme-robotics.example>", "Aisha Khan <aisha.khan@acme-robotics.example>"):
+    for person in (
+        "Dana Lee <dana.lee@acme-robotics.example>",
+        "Aisha Khan <aisha.khan@acme-robotics.example>",
+    ):
         assert person in answer
     assert "Found 12 users" in answer
     assert "Goodbye!" in done.stdout

@@ -38,10 +38,14 @@ def test_plain_list_mixes_emails_and_phones_and_skips_comments() -> None:
 
 
 def test_jsonl_accepts_objects_and_strings_and_reports_broken_lines() -> None:
-    parsed = parse_erasure_list('{"email": "a@b.io"}\n{"phone": "+14155550100"}\n{oops\n"c@d.io"\n{"name": "x"}\n')
+    parsed = parse_erasure_list(
+        '{"email": "a@b.io"}\n{"phone": "+14155550100"}\n{oops\n"c@d.io"\n{"name": "x"}\n'
+    )
     assert [r.line for r in parsed.rows] == [1, 2, 4]
-    assert [(r.line, r.reason.split(":")[0]) for r in parsed.rejected] == [(3, "invalid JSON"),
-                                                                            (5, "no email or phone field")]
+    assert [(r.line, r.reason.split(":")[0]) for r in parsed.rejected] == [
+        (3, "invalid JSON"),
+        (5, "no email or phone field"),
+    ]
 
 
 def test_idempotency_key_hides_the_identifier_and_ignores_case() -> None:

@@ -39,8 +39,14 @@ def gong(state: GongState, config: SandboxConfig) -> Iterator[TestClient]:
 
 
 def new_call(**overrides: object) -> dict[str, object]:
-    return {"clientUniqueId": "pbx-1", "actualStart": "2026-11-20T10:00:00Z", "primaryUser": USER,
-            "direction": "Outbound", "parties": [{"userId": USER}], **overrides}
+    return {
+        "clientUniqueId": "pbx-1",
+        "actualStart": "2026-11-20T10:00:00Z",
+        "primaryUser": USER,
+        "direction": "Outbound",
+        "parties": [{"userId": USER}],
+        **overrides,
+    }
 
 
 def assert_gong_error(response: object, status: int, fragment: str) -> None:
@@ -80,11 +86,15 @@ def test_add_call_names_every_missing_required_field(gong: TestClient) -> None:
 
 
 def test_add_call_rejects_a_naive_date_time(gong: TestClient) -> None:
-    assert_gong_error(gong.post("/v2/calls", json=new_call(actualStart="2026-11-20T10:00:00")), 400, "time-zone")
+    assert_gong_error(
+        gong.post("/v2/calls", json=new_call(actualStart="2026-11-20T10:00:00")), 400, "time-zone"
+    )
 
 
 def test_add_call_requires_the_primary_user_among_the_parties(gong: TestClient) -> None:
-    assert_gong_error(gong.post("/v2/calls", json=new_call(parties=[{"emailAddress": "a@b.io"}])), 400, "parties")
+    assert_gong_error(
+        gong.post("/v2/calls", json=new_call(parties=[{"emailAddress": "a@b.io"}])), 400, "parties"
+    )
 
 
 def test_reused_client_unique_id_is_refused_with_409(gong: TestClient) -> None:
@@ -114,12 +124,16 @@ def test_download_media_url_is_fetched_byte_for_byte(gong: TestClient) -> None:
     with serving(recording) as media:
         call_id = gong.post("/v2/calls", json=new_call(downloadMediaUrl=media.url)).json()["callId"]
     assert gong.get(f"/_sandbox/gong/calls/{call_id}/media").json() == {
-        "status": "received", "sha256": hashlib.sha256(recording).hexdigest(), "bytes": len(recording)}
+        "status": "received",
+        "sha256": hashlib.sha256(recording).hexdigest(),
+        "bytes": len(recording),
+    }
 
 
 def test_empty_call_range_is_a_404_not_an_empty_list(gong: TestClient) -> None:
-    response = gong.get("/v2/calls", params={"fromDateTime": "2020-01-01T00:00:00Z",
-                                             "toDateTime": "2020-02-01T00:00:00Z"})
+    response = gong.get(
+        "/v2/calls", params={"fromDateTime": "2020-01-01T00:00:00Z", "toDateTime": "2020-02-01T00:00:00Z"}
+    )
     assert_gong_error(response, 404, "No calls found")
 
 
@@ -131,7 +145,9 @@ def test_erased_email_stays_visible_until_the_erasure_completes(gong: TestClient
     email = "jamie.rivera@northwind.example"
     before = gong.get("/v2/data-privacy/data-for-email-address", params={"emailAddress": email}).json()
     assert before["calls"] and before["customerData"]
-    assert gong.post("/v2/data-privacy/erase-data-for-email-address", params={"emailAddress": email}).json()["requestId"]
+    assert gong.post("/v2/data-privacy/erase-data-for-email-address", params={"emailAddress": email}).json()[
+        "requestId"
+    ]
     pending = gong.get("/v2/data-privacy/data-for-email-address", params={"emailAddress": email}).json()
     assert pending["calls"] == before["calls"]
     deadline = time.monotonic() + 5
@@ -153,38 +169,68 @@ def test_erase_email_rejects_a_malformed_address(gong: TestClient) -> None:
 
 
 def test_prospect_assignment_reports_partial_failures_inside_a_200(gong: TestClient) -> None:
-    response = gong.post("/v2/flows/prospects/assign", json={
-        "crmProspectsIds": ["0035g00000AbCd003", "0035g00000NOPE", "0035g00000AbCd010"],
-        "flowId": "1695493301223590792", "flowInstanceOwnerEmail": "dana.lee@acme-robotics.example"})
+    response = gong.post(
+        "/v2/flows/prospects/assign",
+        json={
+            "crmProspectsIds": ["0035g00000AbCd003", "0035g00000NOPE", "0035g00000AbCd010"],
+            "flowId": "1695493301223590792",
+            "flowInstanceOwnerEmail": "dana.lee@acme-robotics.example",
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     assert [p["crmProspectId"] for p in body["prospectsAssigned"]] == ["0035g00000AbCd003"]
     assert {p["crmProspectId"]: p["errorCode"] for p in body["prospectsNotAssigned"]} == {
-        "0035g00000NOPE": "InvalidArgument", "0035g00000AbCd010": "InvalidState"}
+        "0035g00000NOPE": "InvalidArgument",
+        "0035g00000AbCd010": "InvalidState",
+    }
 
 
 def test_assign_to_an_unknown_flow_is_a_400(gong: TestClient) -> None:
-    response = gong.post("/v2/flows/prospects/assign", json={
-        "crmProspectsIds": ["0035g00000AbCd003"], "flowId": "1", "flowInstanceOwnerEmail": "dana.lee@acme-robotics.example"})
+    response = gong.post(
+        "/v2/flows/prospects/assign",
+        json={
+            "crmProspectsIds": ["0035g00000AbCd003"],
+            "flowId": "1",
+            "flowInstanceOwnerEmail": "dana.lee@acme-robotics.example",
+        },
+    )
     assert_gong_error(response, 400, "flowId")
 
 
 def test_meeting_with_an_unknown_organizer_is_a_404(gong: TestClient) -> None:
-    response = gong.post("/v2/meetings", json={"startTime": "2026-12-01T10:00:00Z", "endTime": "2026-12-01T10:30:00Z",
-                                               "organizerEmail": "nobody@else.example",
-                                               "invitees": [{"email": "a@b.io"}]})
+    response = gong.post(
+        "/v2/meetings",
+        json={
+            "startTime": "2026-12-01T10:00:00Z",
+            "endTime": "2026-12-01T10:30:00Z",
+            "organizerEmail": "nobody@else.example",
+            "invitees": [{"email": "a@b.io"}],
+        },
+    )
     assert_gong_error(response, 404, "not a Gong user")
 
 
 def test_meeting_lifecycle_create_update_delete(gong: TestClient) -> None:
-    meeting = {"startTime": "2026-12-01T10:00:00Z", "endTime": "2026-12-01T10:30:00Z",
-               "organizerEmail": "omar.haddad@acme-robotics.example", "invitees": [{"email": "a@b.io"}]}
+    meeting = {
+        "startTime": "2026-12-01T10:00:00Z",
+        "endTime": "2026-12-01T10:30:00Z",
+        "organizerEmail": "omar.haddad@acme-robotics.example",
+        "invitees": [{"email": "a@b.io"}],
+    }
     meeting_id = gong.post("/v2/meetings", json=meeting).json()["meetingId"]
     assert gong.put(f"/v2/meetings/{meeting_id}", json={**meeting, "title": "Renamed"}).status_code == 200
-    deleted = gong.request("DELETE", f"/v2/meetings/{meeting_id}", json={"organizerEmail": meeting["organizerEmail"]})
+    deleted = gong.request(
+        "DELETE", f"/v2/meetings/{meeting_id}", json={"organizerEmail": meeting["organizerEmail"]}
+    )
     assert deleted.json() == {"organizerEmail": "omar.haddad@acme-robotics.example"}
-    assert_gong_error(gong.request("DELETE", f"/v2/meetings/{meeting_id}",
-                                   json={"organizerEmail": meeting["organizerEmail"]}), 404, "No meeting")
+    assert_gong_error(
+        gong.request(
+            "DELETE", f"/v2/meetings/{meeting_id}", json={"organizerEmail": meeting["organizerEmail"]}
+        ),
+        404,
+        "No meeting",
+    )
 
 
 def test_empty_token_bucket_answers_429_with_retry_after(gong: TestClient, state: GongState) -> None:

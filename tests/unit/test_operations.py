@@ -10,7 +10,6 @@ import pytest
 from pydantic import ValidationError
 
 from worker.errors import UnknownOperation
-from worker.operations.examples import EXAMPLES, example
 from worker.operations import (
     CATALOG,
     AddCallPayload,
@@ -22,7 +21,7 @@ from worker.operations import (
     OperationKind,
     get_operation,
 )
-
+from worker.operations.examples import EXAMPLES, example
 
 MEDIA = "https://media.example/call.wav"
 
