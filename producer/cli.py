@@ -41,8 +41,18 @@ def _print_json(value: Any) -> None:
 
 
 @app.command()
-def ops(as_json: JsonFlag = False) -> None:
-    """List the operations producers can enqueue (the catalog)."""
+def ops(
+    operation: Annotated[str | None, typer.Argument(help="Show one operation in full.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the operations producers can enqueue (the catalog), or show one with its example."""
+    from worker.operations.examples import EXAMPLES
+
+    selected = list(CATALOG.values())
+    if operation is not None:
+        if operation not in CATALOG:
+            raise _fail(f"unknown operation {operation!r}; `gongq ops` lists them")
+        selected = [CATALOG[operation]]
     rows: list[dict[str, Any]] = [
         {
             "name": op.name,
@@ -50,12 +60,23 @@ def ops(as_json: JsonFlag = False) -> None:
             "lane": op.lane.value,
             "slugs": list(op.slugs),
             "description": op.description,
-            "payload_schema": op.payload_model.model_json_schema(by_alias=False),
+            "payload_schema": op.payload_model.model_json_schema(by_alias=True),
+            "example": EXAMPLES.get(op.name, {"prompt": "List all users"} if op.is_free_form else {}),
         }
-        for op in CATALOG.values()
+        for op in selected
     ]
     if as_json:
         _print_json({"operations": rows})
+        return
+    if operation is not None:
+        row = rows[0]
+        console.print(f"[bold]{row['name']}[/bold] ({row['kind']}, {row['lane']} lane): {row['description']}")
+        console.print(f"Composio tool: {', '.join(row['slugs']) or '(the agent picks)'}")
+        required = row["payload_schema"].get("required", [])
+        console.print(f"Payload fields: {', '.join(row['payload_schema'].get('properties', {}))}")
+        console.print(f"Required: {', '.join(required) or '(none)'}")
+        console.print("Example (runs against the sandbox):")
+        console.print_json(json.dumps(row["example"]))
         return
     table = Table("operation", "kind", "lane", "Composio tool", "what it does")
     for row in rows:
