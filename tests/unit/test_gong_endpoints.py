@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from sandbox.config import SandboxConfig
-from sandbox.gong import GongState, build_control_router, build_router
+from sandbox.gong import GongState
 from sandbox.gong.http import paginate
 
 DANA, OMAR, LUKAS, HANNAH = "234599484848423", "234599484848424", "234599484848426", "234599484848431"
@@ -23,28 +21,6 @@ INTEGRATION = 5517027188234205706
 JAMIE = "jamie.rivera@northwind.example"
 OCTOBER = {"fromDate": "2026-10-01", "toDate": "2026-11-01"}
 PROFILES = {"Admins": "3843152912968920037", "Managers": "3843152912968920038", "Reps": "3843152912968920039"}
-
-
-@pytest.fixture()
-def config() -> SandboxConfig:
-    return SandboxConfig(
-        gong_rate_per_second=1000, erasure_delay_seconds=0.3, extra={"crm_request_delay_seconds": "0.3"}
-    )
-
-
-@pytest.fixture()
-def state(config: SandboxConfig) -> GongState:
-    return GongState(config)
-
-
-@pytest.fixture()
-def gong(state: GongState, config: SandboxConfig) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.include_router(build_router(state))
-    app.include_router(build_control_router(state))
-    with TestClient(app) as client:
-        client.auth = (config.gong_access_key, config.gong_access_key_secret)
-        yield client
 
 
 def assert_gong_error(response: Any, status: int, fragment: str) -> None:

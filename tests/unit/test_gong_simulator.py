@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from producer.media_server import serving, tone_wav
-from sandbox.config import SandboxConfig
-from sandbox.gong import GongState, build_control_router, build_router
+from sandbox.gong import GongState
 from sandbox.gong.http import paginate
 
 USER = "234599484848423"
-
-
-@pytest.fixture()
-def config() -> SandboxConfig:
-    return SandboxConfig(gong_rate_per_second=1000, erasure_delay_seconds=0.3)
-
-
-@pytest.fixture()
-def state(config: SandboxConfig) -> GongState:
-    return GongState(config)
-
-
-@pytest.fixture()
-def gong(state: GongState, config: SandboxConfig) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.include_router(build_router(state))
-    app.include_router(build_control_router(state))
-    with TestClient(app) as client:
-        client.auth = (config.gong_access_key, config.gong_access_key_secret)
-        yield client
 
 
 def new_call(**overrides: object) -> dict[str, object]:
