@@ -5,6 +5,10 @@ JSONL (objects with an email/phone key, or bare strings) and plain lists (one id
 line). Every rejected row is reported with its 1-based line number and the reason; good rows go
 through regardless. Each identifier's idempotency key is derived from its normalized form, so
 submitting a file again enqueues nothing new.
+
+Phone numbers written nationally (no ``+`` country code) are put into E.164 form for one default
+region (GONGQ_DEFAULT_PHONE_REGION): erasure requests arrive as people type numbers, and Gong
+matches only the E.164 form. The few rules needed live here rather than in a new dependency.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from worker.operations import EraseEmailPayload, ErasePhonePayload
+from worker.operations import get_operation
 
 EMAIL_HEADER = re.compile(r"e-?mail", re.IGNORECASE)
 PHONE_HEADER = re.compile(r"phone|mobile|msisdn|tel", re.IGNORECASE)
@@ -52,6 +56,68 @@ class ParsedList:
     rows: list[ErasureRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     duplicates_in_file: list[RejectedRow] = field(default_factory=list)
+    #: The same in-file duplicates as rows (operation, idempotency key), to name their task.
+    duplicate_rows: list[ErasureRow] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing at all was found in the file: no row, good or bad."""
+        return not (self.rows or self.rejected or self.duplicates_in_file)
+
+
+@dataclass(frozen=True)
+class NationalPlan:
+    """How one region writes national numbers: its calling code, trunk prefix and length range."""
+
+    calling_code: str
+    trunk_prefix: str
+    national_lengths: range  # digits after the trunk prefix is dropped
+    first_digit: str = "123456789"
+
+
+#: The regions GONGQ_DEFAULT_PHONE_REGION may name (kept in step with worker.settings).
+NATIONAL_PLANS: dict[str, NationalPlan] = {
+    "US": NationalPlan("1", "", range(10, 11), first_digit="23456789"),
+    "CA": NationalPlan("1", "", range(10, 11), first_digit="23456789"),
+    "GB": NationalPlan("44", "0", range(9, 11)),
+    "DE": NationalPlan("49", "0", range(6, 14)),
+    "FR": NationalPlan("33", "0", range(9, 10)),
+    "ES": NationalPlan("34", "", range(9, 10), first_digit="6789"),
+    "JP": NationalPlan("81", "0", range(9, 11)),
+}
+_SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+def to_e164(value: str, region: str = "US") -> str:
+    """``value`` in E.164 form; national numbers are read in ``region``'s numbering plan.
+
+    ``+`` and ``00`` mean an international number and only lose their separators (the payload
+    model checks the result). A national number must match the region's length and trunk rules;
+    anything else raises ValueError with the reason, which ends up in the rejected-row report.
+    """
+    compact = _SEPARATORS.sub("", value.strip())
+    if compact.startswith("+"):
+        return compact
+    if compact.startswith("00"):
+        return "+" + compact[2:]
+    if not compact.isdigit():
+        raise ValueError(f"not a phone number: {value!r}")
+    plan = NATIONAL_PLANS.get(region.upper())
+    if plan is None:
+        raise ValueError(f"no + country code, and no national numbering rules for region {region!r}")
+    national = compact
+    if plan.calling_code == "1" and len(national) == 11 and national.startswith("1"):
+        national = national[1:]  # NANP numbers are often written with their leading 1
+    if plan.trunk_prefix:
+        if not national.startswith(plan.trunk_prefix):
+            raise ValueError(
+                f"not a {region} national number (expected a leading {plan.trunk_prefix} "
+                f"or a + country code): {value!r}"
+            )
+        national = national[len(plan.trunk_prefix) :]
+    if len(national) not in plan.national_lengths or national[:1] not in plan.first_digit:
+        raise ValueError(f"not a valid {region} phone number: {value!r}")
+    return f"+{plan.calling_code}{national}"
 
 
 def erasure_key(operation: str, normalized: str) -> str:
@@ -59,22 +125,27 @@ def erasure_key(operation: str, normalized: str) -> str:
     return f"erasure:{operation}:" + hashlib.sha256(normalized.encode()).hexdigest()[:32]
 
 
-def _classify(value: str, line: int, hint: str | None = None) -> ErasureRow | RejectedRow:
-    """Validate one identifier as an email or a phone number (``hint`` from a CSV header)."""
+def _classify(value: str, line: int, hint: str | None = None, region: str = "US") -> ErasureRow | RejectedRow:
+    """Validate one identifier as an email or a phone number (``hint`` from a CSV header).
+
+    The operation's own payload model has the last word, so a row accepted here is exactly a
+    payload the worker accepts.
+    """
     text = value.strip()
     if not text:
         return RejectedRow(line, value, "empty value")
     kind = hint or ("email" if "@" in text else "phone")
+    operation = "erase_email" if kind == "email" else "erase_phone"
+    field_name = "email_address" if kind == "email" else "phone_number"
     try:
-        if kind == "email":
-            email = EraseEmailPayload.model_validate({"email_address": text}).email_address
-            return ErasureRow(
-                line, "erase_email", {"email_address": email}, erasure_key("erase_email", email)
-            )
-        phone = ErasePhonePayload.model_validate({"phone_number": text}).phone_number
-        return ErasureRow(line, "erase_phone", {"phone_number": phone}, erasure_key("erase_phone", phone))
-    except ValidationError as exc:
-        return RejectedRow(line, value, str(exc.errors()[0]["msg"]).removeprefix("Value error, "))
+        if kind == "phone":
+            text = to_e164(text, region)
+        model = get_operation(operation).payload_model.model_validate({field_name: text})
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        reason = str(exc.errors()[0]["msg"]) if isinstance(exc, ValidationError) else str(exc)
+        return RejectedRow(line, value, reason.removeprefix("Value error, "))
+    normalized = str(getattr(model, field_name))
+    return ErasureRow(line, operation, {field_name: normalized}, erasure_key(operation, normalized))
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, str, str | None]]:
@@ -93,7 +164,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, str, str | None]]:
             continue
         values = [(fields[i], kind) for i, kind in columns if i < len(fields) and fields[i].strip()]
         if not values:
-            yield line, ",".join(fields), None
+            yield line, ",".join(fields), "!no email or phone number in this row"
         for value, kind in values:
             yield line, value, kind
 
@@ -139,8 +210,11 @@ def _looks_like_csv_header(first_line: str) -> bool:
     )
 
 
-def parse_erasure_list(data: bytes | str) -> ParsedList:
-    """Parse an erasure list in any supported format (detected from its content)."""
+def parse_erasure_list(data: bytes | str, *, default_region: str = "US") -> ParsedList:
+    """Parse an erasure list in any supported format (detected from its content).
+
+    ``default_region`` is the numbering plan of phone numbers written without a country code.
+    """
     text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data.lstrip("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
     if first.lstrip().startswith(("{", '"')):
@@ -155,11 +229,12 @@ def parse_erasure_list(data: bytes | str) -> ParsedList:
         if kind is not None and kind.startswith("!"):
             parsed.rejected.append(RejectedRow(line, value, kind[1:]))
             continue
-        outcome = _classify(value, line, kind)
+        outcome = _classify(value, line, kind, default_region)
         if isinstance(outcome, RejectedRow):
             parsed.rejected.append(outcome)
         elif outcome.idempotency_key in seen:
             parsed.duplicates_in_file.append(RejectedRow(line, value, "duplicate within the file"))
+            parsed.duplicate_rows.append(outcome)
         else:
             seen.add(outcome.idempotency_key)
             parsed.rows.append(outcome)

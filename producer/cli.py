@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from producer.cli_support import JsonFlag, console, errors, fail, print_json
 from worker.errors import GongqError
 from worker.operations import CATALOG
 from worker.settings import get_settings
@@ -25,19 +25,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
 
 
 @app.command()
@@ -51,7 +38,7 @@ def ops(
     selected = list(CATALOG.values())
     if operation is not None:
         if operation not in CATALOG:
-            raise _fail(f"unknown operation {operation!r}; `gongq ops` lists them")
+            raise fail(f"unknown operation {operation!r}; `gongq ops` lists them")
         selected = [CATALOG[operation]]
     rows: list[dict[str, Any]] = [
         {
@@ -66,7 +53,7 @@ def ops(
         for op in selected
     ]
     if as_json:
-        _print_json({"operations": rows})
+        print_json({"operations": rows})
         return
     if operation is not None:
         row = rows[0]
@@ -107,21 +94,21 @@ def enqueue(
     try:
         body = json.loads(payload)
     except json.JSONDecodeError as exc:
-        raise _fail(
+        raise fail(
             f"--payload is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
     if not isinstance(body, dict):
-        raise _fail("--payload must be a JSON object")
+        raise fail("--payload must be a JSON object")
     client = GongqClient(get_settings(), source="cli")
     try:
         enqueued = client.enqueue(operation, body, idempotency_key)
         record = client.wait(enqueued.task_id, timeout=timeout) if wait else client.status(enqueued.task_id)
     except WaitTimeout as exc:
-        raise _fail(str(exc), code=2) from None
+        raise fail(str(exc), code=2) from None
     except GongqError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
-        _print_json({**record.to_json(), "duplicate": enqueued.duplicate})
+        print_json({**record.to_json(), "duplicate": enqueued.duplicate})
     else:
         note = " (duplicate: the idempotency key already named this task)" if enqueued.duplicate else ""
         console.print(f"{record.id} {record.operation} [bold]{record.status.value}[/bold]{note}")
@@ -152,9 +139,9 @@ def status(
     try:
         record = GongqClient(get_settings()).status(task_id)
     except GongqError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
-        _print_json(record.to_json())
+        print_json(record.to_json())
     else:
         _show_record(record.to_json())
 
@@ -172,11 +159,11 @@ def audit(
 
     log = GongqClient(get_settings()).audit
     if action not in (None, "verify"):
-        raise _fail(f"unknown action {action!r}; use `gongq audit` or `gongq audit verify`", code=2)
+        raise fail(f"unknown action {action!r}; use `gongq audit` or `gongq audit verify`", code=2)
     if action == "verify":
         check = log.verify()
         if as_json:
-            _print_json(
+            print_json(
                 {"ok": check.ok, "events": check.events, "broken_at": check.broken_at, "reason": check.reason}
             )
         elif check.ok:
@@ -186,7 +173,7 @@ def audit(
         raise typer.Exit(0 if check.ok else 1)
     events = log.events(task)
     if as_json:
-        _print_json({"events": [e.to_json() for e in events]})
+        print_json({"events": [e.to_json() for e in events]})
         return
     table = Table("stream id", "task", "event", "details")
     for event in events:
@@ -215,7 +202,7 @@ def worker(
     try:
         settings.require_live_secrets()
     except GongqError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     importlib.import_module("worker.tasks")  # registers the task with the app
     celery_app.worker_main(
         [
@@ -271,7 +258,7 @@ def ask(
             converse(settings, conversation_id, sys.stdin, sys.stdout, sqlite_path=sqlite, as_json=as_json)
         )
     except GongqError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -282,8 +269,11 @@ def demo(as_json: JsonFlag = False) -> None:
     try:
         code = run_demo(get_settings(), as_json=as_json)
     except GongqError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     raise typer.Exit(code)
+
+
+importlib.import_module("producer.cli_producers").register(app)  # erase, batch, webhooks
 
 
 def main() -> None:

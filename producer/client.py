@@ -7,23 +7,35 @@ imports the worker's task bodies or the agent stack.
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import redis
 from pydantic import ValidationError
 
+from producer.broker_messages import celery_message
 from worker.app import RUN_TASK, create_celery
-from worker.audit import AuditLog
+from worker.audit import GENESIS, AuditLog, event_hash
 from worker.connections import redis_client
-from worker.errors import Permanent
+from worker.errors import GongqError, Permanent
 from worker.keys import Keys
 from worker.operations import get_operation
 from worker.settings import Settings, get_settings
-from worker.store import TaskRecord, TaskStore
+from worker.store import TaskRecord, TaskStatus, TaskStore
+
+#: Tasks written per Redis round trip by :meth:`GongqClient.enqueue_many`.
+DEFAULT_CHUNK_SIZE = 1000
+#: Audit events chained per WATCH/MULTI: small, so a worker appending at the same time rarely
+#: forces a retry of the whole slice.
+AUDIT_SLICE = 250
 
 
 class InvalidPayload(Permanent):
@@ -57,6 +69,48 @@ class TaskRequest:
 
 class WaitTimeout(TimeoutError):
     """``wait`` gave up before the task reached a terminal status."""
+
+
+class UnknownBatch(GongqError):
+    """No bulk submission was recorded under the given batch id."""
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """Live state of a bulk submission: how many of its tasks are in each status right now."""
+
+    batch_id: str
+    total: int
+    counts: dict[str, int]
+    created_at: float | None = None
+    source: str | None = None
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    missing: int = 0
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """Every task of the batch is terminal (nothing left queued, running or retrying)."""
+        return all(
+            TaskStatus(status).is_terminal or count == 0
+            for status, count in self.counts.items()
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "total": self.total,
+            "counts": self.counts,
+            "done": self.done,
+            "created_at": self.created_at,
+            "source": self.source,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "missing": self.missing,
+        }
 
 
 class GongqClient:
@@ -119,13 +173,203 @@ class GongqClient:
             )
         return Enqueued(task_id=created.task_id, operation=operation, duplicate=created.duplicate)
 
-    def enqueue_many(self, requests: Iterable[TaskRequest], *, batch_id: str | None = None) -> list[Enqueued]:
-        """Enqueue several tasks; every payload is validated before any is stored."""
-        validated = [(r, self.validate(r.operation, r.payload)) for r in requests]
-        return [
-            self.enqueue(r.operation, payload, r.idempotency_key, batch_id=batch_id)
-            for r, payload in validated
+    def enqueue_many(
+        self,
+        requests: Iterable[TaskRequest],
+        *,
+        batch_id: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> list[Enqueued]:
+        """Enqueue several tasks, in order; every payload is validated before any is stored.
+
+        Same records, idempotency keys, audit events and broker messages as :meth:`enqueue`, but
+        written ``chunk_size`` tasks per Redis round trip, so a 100,000-row list is queued in
+        seconds rather than minutes. ``on_progress(n)`` is called after each chunk with the
+        number of requests it handled. With ``batch_id`` every resulting task id (new or
+        duplicate) is also listed under the batch, for :meth:`batch_status`.
+        """
+        validated = [
+            (r.operation, self.validate(r.operation, r.payload), r.idempotency_key) for r in requests
         ]
+        return self.enqueue_validated(
+            validated, batch_id=batch_id, chunk_size=chunk_size, on_progress=on_progress
+        )
+
+    def enqueue_validated(
+        self,
+        items: Sequence[tuple[str, dict[str, Any], str | None]],
+        *,
+        batch_id: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> list[Enqueued]:
+        """Pipelined enqueue of ``(operation, canonical payload, idempotency key)`` triples.
+
+        For callers that already validated (the erasure-list parser does, row by row, to report
+        each bad row); anyone else should call :meth:`enqueue_many`.
+        """
+        outcomes: list[Enqueued] = []
+        for start in range(0, len(items), chunk_size):
+            chunk = items[start : start + chunk_size]
+            outcomes.extend(self._enqueue_chunk(chunk, batch_id))
+            if on_progress is not None:
+                on_progress(len(chunk))
+        return outcomes
+
+    def _enqueue_chunk(
+        self, chunk: Sequence[tuple[str, dict[str, Any], str | None]], batch_id: str | None
+    ) -> list[Enqueued]:
+        """Claim keys, write records, chain audit events, then publish: like TaskStore.create, in bulk.
+
+        The order matches :meth:`enqueue`: a key is claimed (SET NX) before its record exists, and
+        the broker message goes out only after the record and its audit event are written, so a
+        worker never receives a task id it cannot load.
+        """
+        keys, ttl = self._keys, self.settings.idempotency_ttl_seconds
+        new_ids = [uuid.uuid4().hex for _ in chunk]
+        pipe = self._redis.pipeline(transaction=False)
+        for (_, _, key), task_id in zip(chunk, new_ids, strict=True):
+            if key is not None:
+                pipe.set(keys.idempotency(key), task_id, nx=True, ex=ttl)
+        claims = iter(pipe.execute())
+        claimed = [key is None or bool(next(claims)) for (_, _, key) in chunk]
+        for (_, _, key), won in zip(chunk, claimed, strict=True):
+            if not won and key is not None:
+                pipe.get(keys.idempotency(key))
+        existing = iter(pipe.execute())
+        outcomes = [
+            Enqueued(task_id=task_id if won else str(next(existing)), operation=op, duplicate=not won)
+            for (op, _, _), task_id, won in zip(chunk, new_ids, claimed, strict=True)
+        ]
+        now = time.time()
+        created: list[tuple[str, str]] = []
+        for (op, payload, key), outcome in zip(chunk, outcomes, strict=True):
+            if outcome.duplicate:
+                continue
+            record: dict[str | bytes, bytes | float | int | str] = {
+                "id": outcome.task_id,
+                "operation": op,
+                "status": TaskStatus.QUEUED.value,
+                "payload": json.dumps(payload, sort_keys=True),
+                "attempts": "0",
+                "source": self.source,
+                "created_at": repr(now),
+                "updated_at": repr(now),
+            }
+            if key is not None:
+                record["idempotency_key"] = key
+            if batch_id is not None:
+                record["batch_id"] = batch_id
+            pipe.hset(keys.task(outcome.task_id), mapping=record)
+            created.append((outcome.task_id, op))
+        if created:
+            pipe.zadd(keys.tasks_by_time, dict.fromkeys((task_id for task_id, _ in created), now))
+        if batch_id is not None and outcomes:
+            pipe.rpush(keys.batch_tasks(batch_id), *(o.task_id for o in outcomes))
+            pipe.expire(keys.batch_tasks(batch_id), ttl)
+        pipe.execute()
+        for start in range(0, len(created), AUDIT_SLICE):
+            self._append_queued_events(created[start : start + AUDIT_SLICE])
+        for task_id, op in created:
+            lane = get_operation(op).lane.value
+            pipe.lpush(lane, celery_message(task_id, lane, origin=self._origin, reply_to=self._reply_to))
+        pipe.execute()
+        return outcomes
+
+    def _append_queued_events(self, created: Sequence[tuple[str, str]]) -> None:
+        """Chain one "queued" audit event per task onto the stream in one WATCH/MULTI.
+
+        The same events, fields and hashes as ``AuditLog.append`` (which ``verify`` checks), but
+        one round trip per slice; a concurrent writer moving the head makes us recompute and retry.
+        """
+        keys = self._keys
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(keys.audit_head)
+                    prev = str(pipe.get(keys.audit_head) or GENESIS)
+                    pipe.multi()
+                    for task_id, op in created:
+                        fields = {
+                            "task_id": task_id,
+                            "event": "queued",
+                            "at": repr(time.time()),
+                            "operation": op,
+                            "source": self.source,
+                        }
+                        digest = event_hash(prev, fields)
+                        pipe.xadd(keys.audit, {**fields, "prev": prev, "hash": digest})
+                        prev = digest
+                    pipe.set(keys.audit_head, prev)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+
+    @cached_property
+    def _origin(self) -> str:
+        return f"gen{os.getpid()}@{socket.gethostname()}"
+
+    @cached_property
+    def _reply_to(self) -> str:
+        return str(uuid.uuid4())
+
+    def existing_idempotency_keys(self, keys: Sequence[str], chunk_size: int = 5000) -> dict[str, str]:
+        """Which of ``keys`` already name a task (key → task id); reads only, for dry runs."""
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), chunk_size):
+            part = keys[start : start + chunk_size]
+            pipe = self._redis.pipeline(transaction=False)
+            for key in part:
+                pipe.get(self._keys.idempotency(key))
+            answers = pipe.execute()
+            found.update({key: str(task_id) for key, task_id in zip(part, answers, strict=True) if task_id})
+        return found
+
+    def record_batch(self, batch_id: str, **meta: str | int | float) -> None:
+        """Store (or update) a bulk submission's metadata next to its task list."""
+        mapping: dict[str | bytes, bytes | float | int | str] = {
+            "batch_id": batch_id,
+            "source": self.source,
+            **{k: v for k, v in meta.items()},
+        }
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hsetnx(self._keys.batch(batch_id), "created_at", repr(time.time()))
+        pipe.hset(self._keys.batch(batch_id), mapping=mapping)
+        pipe.expire(self._keys.batch(batch_id), self.settings.idempotency_ttl_seconds)
+        pipe.execute()
+
+    def batch_status(self, batch_id: str, chunk_size: int = 5000) -> BatchStatus:
+        """Live counts per status of a batch's tasks, read with pipelined HGETs (UnknownBatch if none)."""
+        meta: dict[str, str] = self._redis.hgetall(self._keys.batch(batch_id))
+        task_ids: list[str] = self._redis.lrange(self._keys.batch_tasks(batch_id), 0, -1)
+        if not meta and not task_ids:
+            raise UnknownBatch(f"no batch with id {batch_id!r}")
+        unique = list(dict.fromkeys(task_ids))
+        counts: Counter[str] = Counter({status.value: 0 for status in TaskStatus})
+        missing = 0
+        for start in range(0, len(unique), chunk_size):
+            pipe = self._redis.pipeline(transaction=False)
+            for task_id in unique[start : start + chunk_size]:
+                pipe.hget(self._keys.task(task_id), "status")
+            for status in pipe.execute():
+                if status is None:
+                    missing += 1
+                else:
+                    counts[str(status)] += 1
+        return BatchStatus(
+            batch_id=batch_id,
+            total=len(unique),
+            counts=dict(counts),
+            created_at=float(meta["created_at"]) if meta.get("created_at") else None,
+            source=meta.get("source"),
+            accepted=int(meta.get("accepted", 0)),
+            duplicates=int(meta.get("duplicates", 0)),
+            rejected=int(meta.get("rejected", 0)),
+            missing=missing,
+            meta=meta,
+        )
 
     def status(self, task_id: str) -> TaskRecord:
         """The current record of ``task_id`` (UnknownTask if none)."""

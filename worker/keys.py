@@ -42,3 +42,35 @@ class Keys:
     def tasks_by_time(self) -> str:
         """Sorted set of task ids by creation time, for listings."""
         return f"{self.prefix}:tasks"
+
+    def batch(self, batch_id: str) -> str:
+        """Hash: a bulk submission's metadata (source, created_at, accepted/duplicate/rejected counts)."""
+        return f"{self.prefix}:batch:{batch_id}"
+
+    def batch_tasks(self, batch_id: str) -> str:
+        """List of the task ids a bulk submission names (new and duplicate); `gongq batch` counts them."""
+        return f"{self.prefix}:batch:{batch_id}:tasks"
+
+    @property
+    def ratelimit_bucket(self) -> str:
+        """Hash (tokens, ts): the global Gong token bucket shared by every worker process."""
+        return f"{self.prefix}:ratelimit:bucket"
+
+    @property
+    def ratelimit_privacy_waiting(self) -> str:
+        """Sorted set waiter id → expiry: privacy callers refused a token; others yield to them."""
+        return f"{self.prefix}:ratelimit:privacy-waiting"
+
+    @property
+    def ratelimit_day_prefix(self) -> str:
+        """Prefix of the daily counters ``<prefix>YYYY-MM-DD`` (UTC date, TTL 2 days)."""
+        return f"{self.prefix}:ratelimit:day:"
+
+    def ratelimit_day(self, utc_date: str) -> str:
+        """String counter: Gong requests granted on one UTC date (``YYYY-MM-DD``)."""
+        return f"{self.ratelimit_day_prefix}{utc_date}"
+
+    @property
+    def deferred(self) -> str:
+        """Sorted set task id → epoch it may run again (daily budget spent, or a long Retry-After)."""
+        return f"{self.prefix}:deferred"

@@ -27,6 +27,15 @@ def _unprefixed(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
+#: Secrets sandbox mode fills in when they are empty (and refuses outside it).
+SANDBOX_PLACEHOLDERS = {
+    "openai_api_key": "sandbox-openai-key",
+    "composio_api_key": "sandbox-composio-key",
+    "webhook_secret": "sandbox-webhook-secret",
+    "hubspot_client_secret": "sandbox-hubspot-client-secret",
+}
+
+
 class Settings(BaseSettings):
     """Everything gongq can be configured with; see the README's configuration table."""
 
@@ -93,6 +102,21 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default=8, ge=1, description="Tasks in flight per worker process (thread pool; tasks are I/O-bound)."
     )
+    gong_rate_per_second: float = Field(
+        default=3.0, gt=0, description="Gong requests per second for all workers together (global limiter)."
+    )
+    gong_rate_burst: float = Field(
+        default=1.0,
+        ge=1,
+        description="Token bucket size of the global limiter; 1 spaces requests evenly, so the jitter "
+        "between taking a token and Gong seeing the request never trips Gong's own bucket.",
+    )
+    gong_daily_budget: int = Field(
+        default=10000, ge=0, description="Gong requests per UTC day for all workers together."
+    )
+    deferred_release_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often each worker re-enqueues deferred tasks that are due."
+    )
     idempotency_ttl_seconds: int = Field(
         default=30 * 24 * 3600,
         ge=60,
@@ -102,14 +126,76 @@ class Settings(BaseSettings):
         default=SecretStr("sandbox-pii-key"),
         description="Key of the HMAC that stands in for personal data in audit events.",
     )
+    flower_user: str = Field(
+        default="gongq", description="User name of Flower's HTTP basic auth (gongq flower)."
+    )
+    flower_password: SecretStr = Field(
+        default=SecretStr(""),
+        description="Password of Flower's HTTP basic auth; required outside sandbox mode.",
+    )
+    flower_db: str = Field(
+        default=".gongq/flower.db",
+        description="File where Flower keeps its task history across restarts (directory is created).",
+    )
+
+    webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Shared secret of X-Gongq-Signature on /webhooks/tasks and /erasures.",
+    )
+    hubspot_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HubSpot app client secret; verifies X-HubSpot-Signature-v3 on /webhooks/hubspot.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Public origin HubSpot calls (e.g. https://hooks.example.com) when behind a proxy; "
+        "the signed URI is built from it instead of the request's own URL.",
+    )
+    hubspot_flow_id: str = Field(
+        default="1695493301223590792",
+        description="Engage flow that HubSpot contacts are assigned to by the default event mapping.",
+    )
+    hubspot_flow_owner_email: str = Field(
+        default="dana.lee@acme-robotics.example",
+        description="Owner of the flow instances the default HubSpot mapping creates.",
+    )
+    default_phone_region: Literal["US", "CA", "GB", "DE", "FR", "ES", "JP"] = Field(
+        default="US",
+        description="Region of national phone numbers (no +country code) in erasure lists.",
+    )
+
+
+    def require_webhook_secrets(self) -> None:
+        """Refuse to serve webhooks for real with empty or placeholder signing secrets.
+
+        An unsigned or guessable secret would let anyone enqueue erasures, so the webhook
+        service calls this before it listens. Sandbox mode accepts its placeholders.
+        """
+        if self.sandbox:
+            return
+        missing = [
+            name
+            for name, secret in (
+                ("GONGQ_WEBHOOK_SECRET", self.webhook_secret),
+                ("GONGQ_HUBSPOT_CLIENT_SECRET", self.hubspot_client_secret),
+            )
+            if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+            or secret.get_secret_value().startswith("sandbox-")
+        ]
+        if missing:
+            raise ConfigurationError(
+                f"{', '.join(missing)} must be set to real values outside sandbox mode "
+                "(set GONGQ_SANDBOX=1 to run against the offline stand-ins)"
+            )
 
     @model_validator(mode="after")
-    def _sandbox_placeholder_keys(self) -> Settings:
-        """In sandbox mode the stand-ins accept any key, so none has to be configured."""
+    def _sandbox_placeholder_secrets(self) -> Settings:
+        """In sandbox mode the stand-ins accept any key and webhooks are signed with known
+        placeholders, so nothing has to be configured (``make demo`` needs no .env)."""
         if self.sandbox:
-            for name in ("openai_api_key", "composio_api_key"):
+            for name, placeholder in SANDBOX_PLACEHOLDERS.items():
                 if not getattr(self, name).get_secret_value():
-                    setattr(self, name, SecretStr(f"sandbox-{name.removesuffix('_api_key')}-key"))
+                    setattr(self, name, SecretStr(placeholder))
         return self
 
     @property

@@ -1,0 +1,144 @@
+"""The producer commands of ``gongq``: ``erase``, ``batch`` and ``webhooks``.
+
+Kept out of ``producer/cli.py`` so that file stays a list of small commands; ``register(app)``
+adds these to the same Typer app with the same conventions: ``--json`` prints one JSON object
+to stdout, progress and errors go to stderr, bad input exits non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import redis
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from producer.cli_support import JsonFlag, console, errors, fail, print_json
+from worker.errors import GongqError
+from worker.settings import get_settings
+
+_print_json = print_json
+
+
+def erase(
+    file: Annotated[Path, typer.Argument(help="CSV, JSONL or plain list (one email/phone per line).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Parse and report; enqueue nothing, write nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Enqueue a privacy erasure for every email address and phone number in FILE.
+
+    FILE: CSV (a column whose header names email or phone, any case), JSONL, or one per line.
+    Emails are lower-cased; national phone numbers become E.164 in GONGQ_DEFAULT_PHONE_REGION.
+    Identifiers submitted before (in this file or an earlier one) are duplicates, never new tasks.
+    Bad rows are reported with their line number; the good rows still go through.
+
+    Exit codes: 0 = processed, at least one valid identifier (accepted or duplicate), even with
+    rejected rows; 1 = the file cannot be read, is empty, or has no valid row; 2 = usage error.
+    """
+    from producer.client import GongqClient
+    from producer.erase import submit_erasure_list
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
+    client = GongqClient(get_settings(), source="bulk")
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        disable=as_json,
+        transient=False,
+    )
+    bar = progress.add_task("checking" if dry_run else "enqueueing", total=None)
+    try:
+        with progress:
+            report = submit_erasure_list(
+                client,
+                data,
+                dry_run=dry_run,
+                on_total=lambda n: progress.update(bar, total=n),
+                on_progress=lambda n: progress.advance(bar, n),
+            )
+    except GongqError as exc:
+        raise fail(str(exc)) from None
+    except redis.RedisError as exc:
+        raise fail(f"Redis failed ({exc}); rows enqueued so far stay queued, re-run to finish") from None
+    if as_json:
+        print_json(report.summary())
+    else:
+        _show_erasure_report(report.summary(), dry_run)
+    raise typer.Exit(0 if report.processed else 1)
+
+
+def _show_erasure_report(summary: dict[str, Any], dry_run: bool) -> None:
+    rejected: list[dict[str, Any]] = summary["rejected"]
+    if rejected:
+        table = Table("line", "value", "reason", title=f"{len(rejected)} rejected rows")
+        for row in rejected:
+            table.add_row(str(row["line"]), row["value"], row["reason"])
+        console.print(table)
+    verb = "would be accepted" if dry_run else "accepted"
+    console.print(
+        f"{summary['accepted']} {verb}, {summary['duplicates']} duplicates, {len(rejected)} rejected"
+        + (
+            f" — batch [bold]{summary['batch_id']}[/bold] (follow it: gongq batch {summary['batch_id']})"
+            if summary["batch_id"]
+            else ""
+        )
+    )
+
+
+def batch(
+    batch_id: Annotated[str, typer.Argument(help="Batch id printed by `gongq erase`.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show live counts per status of a batch's tasks (accepted and duplicate ones)."""
+    from producer.client import GongqClient
+
+    try:
+        state = GongqClient(get_settings()).batch_status(batch_id)
+    except GongqError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json(state.to_json())
+        return
+    table = Table("status", "tasks", title=f"batch {batch_id}")
+    for status, count in state.counts.items():
+        table.add_row(status, str(count))
+    table.add_row("[bold]total", f"[bold]{state.total}")
+    console.print(table)
+    console.print(
+        f"submitted: {state.accepted} accepted, {state.duplicates} duplicates, {state.rejected} rejected"
+        + (" — done" if state.done else "")
+    )
+
+
+def webhooks(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8780,
+) -> None:
+    """Serve the webhook producers (HubSpot, signed tasks, erasure lists); OpenAPI docs at /docs.
+
+    Outside sandbox mode it refuses to start unless GONGQ_WEBHOOK_SECRET and
+    GONGQ_HUBSPOT_CLIENT_SECRET are set to real values.
+    """
+    from producer.webhooks.app import serve
+
+    try:
+        serve(host, port, get_settings())
+    except GongqError as exc:
+        raise fail(str(exc)) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the producer commands to the ``gongq`` app."""
+    app.command()(erase)
+    app.command()(batch)
+    app.command()(webhooks)

@@ -1,0 +1,55 @@
+"""The webhook service (``gongq webhooks``): a FastAPI app that verifies, validates and enqueues.
+
+``create_app`` is the one place the app is put together — settings, the GongqClient, the HubSpot
+mapping, routes and error handlers — so tests build exactly what production runs, around their
+own Redis. It refuses to build outside sandbox mode while a signing secret is empty or a
+placeholder: a service that accepts anyone's erasure list is worse than none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import uvicorn
+from fastapi import FastAPI
+
+from producer.client import GongqClient
+from producer.webhooks.errors import install_error_handlers
+from producer.webhooks.hubspot import DEFAULT_RULES, EventRule, HubSpotMapping
+from producer.webhooks.routes import router
+from worker.settings import Settings, get_settings
+
+DESCRIPTION = """\
+Producers for gongq. Each route checks its signature over the raw body, validates the payloads
+against the operation catalog and enqueues; the Celery workers do the work.
+
+* **POST /webhooks/hubspot** — HubSpot's batched events, signature v3.
+* **POST /webhooks/tasks** — `{"operation", "payload", "idempotency_key"}` or a list of them,
+  header `X-Gongq-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+* **POST /erasures** — an erasure list (multipart field `file`, or the raw body), same signature.
+
+Signatures older than 5 minutes are refused (401); nothing is enqueued for a refused request.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: GongqClient | None = None,
+    hubspot_rules: Iterable[EventRule] = DEFAULT_RULES,
+) -> FastAPI:
+    """The webhook app for ``settings`` (process settings by default); ConfigurationError if unsafe."""
+    settings = settings or get_settings()
+    settings.require_webhook_secrets()
+    app = FastAPI(title="gongq webhooks", version="0.1.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.client = client or GongqClient(settings, source="webhook")
+    app.state.hubspot_mapping = HubSpotMapping.from_settings(settings, hubspot_rules)
+    app.include_router(router)
+    install_error_handlers(app)
+    return app
+
+
+def serve(host: str, port: int, settings: Settings) -> None:
+    """Run the service with uvicorn until interrupted."""
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,366 @@
+"""The webhook service against a real Redis: signatures gate everything, payloads are validated,
+retries and repeated events are duplicates, and bad input is a 4xx that enqueues nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from producer.webhooks.app import create_app
+from producer.webhooks.signatures import gongq_signature, hubspot_v3_signature
+from worker.keys import Keys
+from worker.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+#: Enqueue-only tests use their own Redis database, which no worker consumes: the session's real
+#: worker (DB 13) must not run their tasks against the sandbox while other tests watch its log.
+ENQUEUE_ONLY_DB = 12
+
+
+@pytest.fixture(scope="module")
+def enqueue_settings(settings: Settings) -> Settings:
+    """The session's test settings on Redis DB 12, flushed once per module."""
+    url = f"{settings.redis_url.rsplit('/', 1)[0]}/{ENQUEUE_ONLY_DB}"
+    redis.Redis.from_url(url).flushdb()
+    return settings.model_copy(update={"redis_url": url})
+
+
+HUBSPOT_URL = "http://testserver/webhooks/hubspot"
+
+
+@pytest.fixture()
+def api(enqueue_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(enqueue_settings)) as client:
+        yield client
+
+
+@pytest.fixture()
+def store(enqueue_settings: Settings) -> redis.Redis[str]:
+    return redis.Redis.from_url(enqueue_settings.redis_url, decode_responses=True)
+
+
+def task_count(store: redis.Redis[str], enqueue_settings: Settings) -> int:
+    """Tasks ever created under the enqueue_settings' prefix: nothing enqueued means this does not move."""
+    return int(store.zcard(Keys(enqueue_settings.key_prefix).tasks_by_time))
+
+
+def signed(
+    enqueue_settings: Settings, body: bytes, *, at: float | None = None, secret: str | None = None
+) -> dict[str, str]:
+    t = str(int(at if at is not None else time.time()))
+    key = secret or enqueue_settings.webhook_secret.get_secret_value()
+    return {"X-Gongq-Signature": f"t={t},v1={gongq_signature(key, t, body)}"}
+
+
+def hubspot_signed(
+    enqueue_settings: Settings, body: bytes, *, uri: str = HUBSPOT_URL, at: float | None = None
+) -> dict[str, str]:
+    ms = str(int((at if at is not None else time.time()) * 1000))
+    secret = enqueue_settings.hubspot_client_secret.get_secret_value()
+    return {
+        "X-HubSpot-Signature-v3": hubspot_v3_signature(secret, "POST", uri, body, ms),
+        "X-HubSpot-Request-Timestamp": ms,
+        "Content-Type": "application/json",
+    }
+
+
+def unique() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def contact_event(event_id: int, object_id: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "eventId": event_id,
+        "subscriptionId": 24511,
+        "portalId": 62515,
+        "appId": 1160452,
+        "occurredAt": int(time.time() * 1000),
+        "subscriptionType": "contact.creation",
+        "attemptNumber": 0,
+        "objectId": object_id,
+        "changeFlag": "CREATED",
+        "changeSource": "CRM",
+        **fields,
+    }
+
+
+# --- /webhooks/tasks --------------------------------------------------------------------------
+
+
+def test_a_signed_task_is_validated_stored_and_queued(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps(
+        {
+            "operation": "erase_email",
+            "payload": {"emailAddress": " Ana@Example.COM "},
+            "idempotency_key": unique(),
+        }
+    ).encode()
+    answer = api.post("/webhooks/tasks", content=body, headers=signed(enqueue_settings, body))
+    assert answer.status_code == 202, answer.text
+    [accepted] = answer.json()["accepted"]
+    record = store.hgetall(Keys(enqueue_settings.key_prefix).task(accepted["task_id"]))
+    assert record["status"] == "queued"
+    assert record["source"] == "webhook"
+    assert json.loads(record["payload"]) == {"email_address": "ana@example.com"}
+    assert answer.json()["duplicates"] == [] and answer.json()["ignored"] == []
+
+
+def test_a_list_of_tasks_is_enqueued_and_a_repeated_key_names_the_same_task(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    key = unique()
+    body = json.dumps(
+        [
+            {"operation": "list_users", "payload": {}, "idempotency_key": key},
+            {"operation": "ask", "payload": {"prompt": "Who ran the most calls this week?"}},
+            {"operation": "list_users", "payload": {}, "idempotency_key": key},
+        ]
+    ).encode()
+    before = task_count(store, enqueue_settings)
+    answer = api.post("/webhooks/tasks", content=body, headers=signed(enqueue_settings, body)).json()
+    assert [a["operation"] for a in answer["accepted"]] == ["list_users", "ask"]
+    assert [d["task_id"] for d in answer["duplicates"]] == [answer["accepted"][0]["task_id"]]
+    assert task_count(store, enqueue_settings) == before + 2
+
+
+def test_a_payload_that_fails_its_model_is_422_naming_the_field_and_nothing_is_enqueued(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps(
+        [
+            {"operation": "list_users", "payload": {}},
+            {"operation": "erase_email", "payload": {"email_address": "not-an-email"}},
+        ]
+    ).encode()
+    before = task_count(store, enqueue_settings)
+    answer = api.post("/webhooks/tasks", content=body, headers=signed(enqueue_settings, body))
+    assert answer.status_code == 422
+    assert "email_address" in answer.json()["detail"]
+    assert answer.json()["errors"][0]["loc"] == ["body", 1, "payload", "email_address"]
+    assert task_count(store, enqueue_settings) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "names"),
+    [
+        (b'{"operation": "list_users", "payload": ', 400, "not valid JSON"),
+        (b'"list_users"', 422, "JSON object or a list"),
+        (b'{"operation": "teleport", "payload": {}}', 422, "unknown operation 'teleport'"),
+        (b'{"operation": "list_users", "payload": {}, "priority": 9}', 422, "body.priority"),
+        (b'{"payload": {}}', 422, "body.operation"),
+        (b"[]", 422, "at least 1 item"),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_with_a_message_and_enqueue_nothing(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str], body: bytes, status: int, names: str
+) -> None:
+    before = task_count(store, enqueue_settings)
+    answer = api.post("/webhooks/tasks", content=body, headers=signed(enqueue_settings, body))
+    assert answer.status_code == status, answer.text
+    assert names in answer.json()["detail"]
+    assert task_count(store, enqueue_settings) == before
+
+
+# --- signatures on every route ----------------------------------------------------------------
+
+TASK = json.dumps({"operation": "list_users", "payload": {}}).encode()
+ERASURES = b"email\nsigned.only@example.com\n"
+
+
+def _forged(route: str, enqueue_settings: Settings, body: bytes, case: str) -> dict[str, str]:
+    if case == "missing":
+        return {}
+    if route == "/webhooks/hubspot":
+        headers = hubspot_signed(enqueue_settings, body, at=time.time() - 301 if case == "stale" else None)
+        if case == "wrong":
+            headers["X-HubSpot-Signature-v3"] = hubspot_v3_signature(
+                "not-the-secret", "POST", HUBSPOT_URL, body, headers["X-HubSpot-Request-Timestamp"]
+            )
+        return headers
+    if case == "stale":
+        return signed(enqueue_settings, body, at=time.time() - 301)
+    return signed(enqueue_settings, body, secret="not-the-secret")
+
+
+@pytest.mark.parametrize("case", ["missing", "wrong", "stale"])
+@pytest.mark.parametrize("route", ["/webhooks/tasks", "/erasures", "/webhooks/hubspot"])
+def test_a_missing_wrong_or_stale_signature_is_401_and_enqueues_nothing(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str], route: str, case: str
+) -> None:
+    body = {
+        "/webhooks/tasks": TASK,
+        "/erasures": ERASURES,
+        "/webhooks/hubspot": json.dumps([contact_event(int(time.time_ns() % 10**12), 42)]).encode(),
+    }[route]
+    before = task_count(store, enqueue_settings)
+    answer = api.post(route, content=body, headers=_forged(route, enqueue_settings, body, case))
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["detail"].startswith("signature rejected")
+    assert task_count(store, enqueue_settings) == before
+
+
+def test_an_unsigned_malformed_body_is_401_not_400(api: TestClient, enqueue_settings: Settings) -> None:
+    assert api.post("/webhooks/tasks", content=b"{nope").status_code == 401
+
+
+def test_a_signature_over_another_body_is_refused(api: TestClient, enqueue_settings: Settings) -> None:
+    headers = signed(enqueue_settings, TASK)
+    assert api.post("/webhooks/tasks", content=TASK + b" ", headers=headers).status_code == 401
+
+
+# --- /webhooks/hubspot ------------------------------------------------------------------------
+
+
+def test_a_hubspot_batch_repeating_an_event_makes_one_task_per_event(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    base = int(time.time_ns() % 10**12)
+    events = [
+        contact_event(base, 901),
+        contact_event(base, 901),
+        contact_event(
+            base + 1,
+            902,
+            subscriptionType="contact.propertyChange",
+            propertyName="lifecyclestage",
+            propertyValue="salesqualifiedlead",
+        ),
+        contact_event(base + 2, 903, subscriptionType="contact.propertyChange", propertyName="firstname"),
+    ]
+    body = json.dumps(events).encode()
+    before = task_count(store, enqueue_settings)
+    answer = api.post("/webhooks/hubspot", content=body, headers=hubspot_signed(enqueue_settings, body))
+    assert answer.status_code == 202, answer.text
+    result = answer.json()
+    assert [(a["event_id"], a["idempotency_key"]) for a in result["accepted"]] == [
+        (str(base), f"hubspot:{base}"),
+        (str(base + 1), f"hubspot:{base + 1}"),
+    ]
+    assert [d["task_id"] for d in result["duplicates"]] == [result["accepted"][0]["task_id"]]
+    assert [(i["event_id"], i["subscription_type"]) for i in result["ignored"]] == [
+        (str(base + 2), "contact.propertyChange")
+    ]
+    assert task_count(store, enqueue_settings) == before + 2
+    record = store.hgetall(Keys(enqueue_settings.key_prefix).task(result["accepted"][0]["task_id"]))
+    assert record["operation"] == "assign_prospects"
+    assert json.loads(record["payload"]) == {
+        "crm_prospects_ids": ["901"],
+        "flow_id": enqueue_settings.hubspot_flow_id,
+        "flow_instance_owner_email": enqueue_settings.hubspot_flow_owner_email,
+    }
+
+
+def test_a_hubspot_retry_of_a_delivered_event_is_a_duplicate(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    event = contact_event(int(time.time_ns() % 10**12), 777)
+    first = json.dumps([event]).encode()
+    retry = json.dumps([{**event, "attemptNumber": 1}]).encode()
+    accepted = api.post(
+        "/webhooks/hubspot", content=first, headers=hubspot_signed(enqueue_settings, first)
+    ).json()
+    before = task_count(store, enqueue_settings)
+    again = api.post(
+        "/webhooks/hubspot",
+        content=retry,
+        headers=hubspot_signed(enqueue_settings, retry, at=time.time() + 1),
+    )
+    assert again.status_code == 202
+    assert again.json()["accepted"] == []
+    assert [d["task_id"] for d in again.json()["duplicates"]] == [accepted["accepted"][0]["task_id"]]
+    assert task_count(store, enqueue_settings) == before
+
+
+def test_behind_a_proxy_the_signature_covers_the_public_url(enqueue_settings: Settings) -> None:
+    public = enqueue_settings.model_copy(update={"public_url": "https://hooks.acme-robotics.example/gongq"})
+    body = json.dumps([contact_event(int(time.time_ns() % 10**12), 55)]).encode()
+    with TestClient(create_app(public)) as api:
+        internal = api.post("/webhooks/hubspot", content=body, headers=hubspot_signed(enqueue_settings, body))
+        assert internal.status_code == 401
+        answer = api.post(
+            "/webhooks/hubspot",
+            content=body,
+            headers=hubspot_signed(
+                enqueue_settings, body, uri="https://hooks.acme-robotics.example/gongq/webhooks/hubspot"
+            ),
+        )
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_hubspot_body_that_is_not_a_list_of_events_is_422(
+    api: TestClient, enqueue_settings: Settings
+) -> None:
+    body = json.dumps([{"objectId": 1}]).encode()
+    answer = api.post("/webhooks/hubspot", content=body, headers=hubspot_signed(enqueue_settings, body))
+    assert answer.status_code == 422
+    assert "body[0].eventId" in answer.json()["detail"]
+
+
+# --- /erasures --------------------------------------------------------------------------------
+
+
+def test_an_uploaded_erasure_list_is_enqueued_and_bad_rows_are_reported_by_line(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    tag = unique()
+    csv = f'\ufeffName,EMAIL,Phone\r\n"Lee, Ana",ana.{tag}@example.com,\r\nBob,bob-at-example,\r\n'.encode()
+    boundary = "gongq-boundary"
+    multipart = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="list.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + csv
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {
+        **signed(enqueue_settings, multipart),
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
+    answer = api.post("/erasures", content=multipart, headers=headers)
+    assert answer.status_code == 202, answer.text
+    result = answer.json()
+    assert [(a["line"], a["operation"]) for a in result["accepted"]] == [(2, "erase_email")]
+    assert result["rejected"] == [
+        {"line": 3, "value": "bob-at-example", "reason": "not an email address: 'bob-at-example'"}
+    ]
+    assert (
+        store.hget(Keys(enqueue_settings.key_prefix).task(result["accepted"][0]["task_id"]), "batch_id")
+        == result["batch_id"]
+    )
+
+    again = api.post(
+        "/erasures", content=csv, headers={**signed(enqueue_settings, csv), "Content-Type": "text/csv"}
+    )
+    assert again.status_code == 202
+    assert again.json()["accepted"] == []
+    assert [d["task_id"] for d in again.json()["duplicates"]] == [result["accepted"][0]["task_id"]]
+
+
+def test_an_upload_without_a_file_field_or_rows_is_400(api: TestClient, enqueue_settings: Settings) -> None:
+    empty = b"\n\n"
+    assert api.post("/erasures", content=empty, headers=signed(enqueue_settings, empty)).status_code == 400
+    boundary = "b"
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--{boundary}--\r\n'
+    ).encode()
+    headers = {**signed(enqueue_settings, form), "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    answer = api.post("/erasures", content=form, headers=headers)
+    assert answer.status_code == 400
+    assert "'file'" in answer.json()["detail"]
+
+
+def test_the_openapi_docs_are_served(api: TestClient) -> None:
+    assert api.get("/docs").status_code == 200
+    assert "/erasures" in api.get("/openapi.json").json()["paths"]
