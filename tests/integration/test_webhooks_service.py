@@ -3,6 +3,9 @@ retries and repeated events are duplicates, and bad input is a 4xx that enqueues
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -14,7 +17,6 @@ import redis
 from fastapi.testclient import TestClient
 
 from producer.webhooks.app import create_app
-from producer.webhooks.signatures import gongq_signature, hubspot_v3_signature
 from worker.keys import Keys
 from worker.settings import Settings
 
@@ -51,6 +53,23 @@ def store(enqueue_settings: Settings) -> redis.Redis[str]:
 def task_count(store: redis.Redis[str], enqueue_settings: Settings) -> int:
     """Tasks ever created under the enqueue_settings' prefix: nothing enqueued means this does not move."""
     return int(store.zcard(Keys(enqueue_settings.key_prefix).tasks_by_time))
+
+
+# Signatures are computed here from the published schemes, never with the server's own code, so a
+# bug shared by signer and verifier cannot hide.
+
+
+def gongq_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """hex HMAC-SHA256(secret, "<t>.<raw body>")."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def hubspot_v3_signature(secret: str, method: str, uri: str, body: bytes, timestamp_ms: str) -> str:
+    """base64(HMAC-SHA256(client secret, method + URI + raw body + timestamp)), as HubSpot documents."""
+    digest = hmac.new(
+        secret.encode(), f"{method}{uri}".encode() + body + timestamp_ms.encode(), hashlib.sha256
+    )
+    return base64.b64encode(digest.digest()).decode()
 
 
 def signed(
@@ -178,22 +197,28 @@ TASK = json.dumps({"operation": "list_users", "payload": {}}).encode()
 ERASURES = b"email\nsigned.only@example.com\n"
 
 
+#: When each forged case claims to have been signed: 5 minutes ago is too old, and so is a
+#: clock 5 minutes ahead (a request signed "in the future" could be replayed later).
+SIGNED_AT = {"stale": -301.0, "future": 301.0}
+
+
 def _forged(route: str, enqueue_settings: Settings, body: bytes, case: str) -> dict[str, str]:
     if case == "missing":
         return {}
+    at = time.time() + SIGNED_AT[case] if case in SIGNED_AT else None
     if route == "/webhooks/hubspot":
-        headers = hubspot_signed(enqueue_settings, body, at=time.time() - 301 if case == "stale" else None)
+        headers = hubspot_signed(enqueue_settings, body, at=at)
         if case == "wrong":
             headers["X-HubSpot-Signature-v3"] = hubspot_v3_signature(
                 "not-the-secret", "POST", HUBSPOT_URL, body, headers["X-HubSpot-Request-Timestamp"]
             )
         return headers
-    if case == "stale":
-        return signed(enqueue_settings, body, at=time.time() - 301)
+    if case in SIGNED_AT:
+        return signed(enqueue_settings, body, at=at)
     return signed(enqueue_settings, body, secret="not-the-secret")
 
 
-@pytest.mark.parametrize("case", ["missing", "wrong", "stale"])
+@pytest.mark.parametrize("case", ["missing", "wrong", "stale", "future"])
 @pytest.mark.parametrize("route", ["/webhooks/tasks", "/erasures", "/webhooks/hubspot"])
 def test_a_missing_wrong_or_stale_signature_is_401_and_enqueues_nothing(
     api: TestClient, enqueue_settings: Settings, store: redis.Redis[str], route: str, case: str
@@ -217,6 +242,28 @@ def test_an_unsigned_malformed_body_is_401_not_400(api: TestClient, enqueue_sett
 def test_a_signature_over_another_body_is_refused(api: TestClient, enqueue_settings: Settings) -> None:
     headers = signed(enqueue_settings, TASK)
     assert api.post("/webhooks/tasks", content=TASK + b" ", headers=headers).status_code == 401
+    tampered = TASK.replace(b"list_users", b"list_flows")
+    assert api.post("/webhooks/tasks", content=tampered, headers=headers).status_code == 401
+
+
+def test_a_replayed_signed_request_creates_nothing_new(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps(
+        {
+            "operation": "erase_email",
+            "payload": {"emailAddress": f"replay-{unique()}@example.com"},
+            "idempotency_key": f"replay-{unique()}",
+        }
+    ).encode()
+    headers = signed(enqueue_settings, body)
+    first = api.post("/webhooks/tasks", content=body, headers=headers)
+    assert first.status_code == 202, first.text
+    before = task_count(store, enqueue_settings)
+    again = api.post("/webhooks/tasks", content=body, headers=headers)
+    assert again.status_code == 202 and again.json()["accepted"] == []
+    assert [d["task_id"] for d in again.json()["duplicates"]] == [first.json()["accepted"][0]["task_id"]]
+    assert task_count(store, enqueue_settings) == before
 
 
 # --- /webhooks/hubspot ------------------------------------------------------------------------
