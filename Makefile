@@ -23,8 +23,9 @@ test: $(STAMP) ## Run the whole test suite (unit, integration, end-to-end)
 	OPENAI_AGENTS_DISABLE_TRACING=1 $(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff + mypy --strict
-	$(BIN)/ruff check worker producer sandbox tests benchmarks
+	$(BIN)/ruff check worker producer sandbox tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/python tools/readme_tables.py
 
 bench: $(STAMP) ## Benchmarks (not part of `make test`)
 	$(BIN)/python -m pytest -q benchmarks

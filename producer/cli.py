@@ -274,6 +274,7 @@ def demo(as_json: JsonFlag = False) -> None:
 
 
 importlib.import_module("producer.cli_producers").register(app)  # erase, batch, webhooks
+importlib.import_module("producer.cli_operations").register(app)  # flower
 
 
 def main() -> None:
