@@ -14,7 +14,6 @@ matches only the E.164 form. The few rules needed live here rather than in a new
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from worker.operations import get_operation
+from worker.pii import TOKEN_PREFIX, pii_token
 
 EMAIL_HEADER = re.compile(r"e-?mail", re.IGNORECASE)
 PHONE_HEADER = re.compile(r"phone|mobile|msisdn|tel", re.IGNORECASE)
@@ -120,12 +120,15 @@ def to_e164(value: str, region: str = "US") -> str:
     return f"+{plan.calling_code}{national}"
 
 
-def erasure_key(operation: str, normalized: str) -> str:
-    """Idempotency key of one erasure: a hash of the normalized identifier, never the identifier."""
-    return f"erasure:{operation}:" + hashlib.sha256(normalized.encode()).hexdigest()[:32]
+def erasure_key(operation: str, normalized: str, pii_key: str) -> str:
+    """Idempotency key of one erasure: the keyed HMAC of the normalized identifier (never the
+    identifier, nor a plain hash a list of addresses could be matched against)."""
+    return f"erasure:{operation}:{pii_token(pii_key, normalized).removeprefix(TOKEN_PREFIX)}"
 
 
-def _classify(value: str, line: int, hint: str | None = None, region: str = "US") -> ErasureRow | RejectedRow:
+def _classify(
+    value: str, line: int, hint: str | None = None, region: str = "US", *, pii_key: str
+) -> ErasureRow | RejectedRow:
     """Validate one identifier as an email or a phone number (``hint`` from a CSV header).
 
     The operation's own payload model has the last word, so a row accepted here is exactly a
@@ -145,7 +148,7 @@ def _classify(value: str, line: int, hint: str | None = None, region: str = "US"
         reason = str(exc.errors()[0]["msg"]) if isinstance(exc, ValidationError) else str(exc)
         return RejectedRow(line, value, reason.removeprefix("Value error, "))
     normalized = str(getattr(model, field_name))
-    return ErasureRow(line, operation, {field_name: normalized}, erasure_key(operation, normalized))
+    return ErasureRow(line, operation, {field_name: normalized}, erasure_key(operation, normalized, pii_key))
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, str, str | None]]:
@@ -210,7 +213,7 @@ def _looks_like_csv_header(first_line: str) -> bool:
     )
 
 
-def parse_erasure_list(data: bytes | str, *, default_region: str = "US") -> ParsedList:
+def parse_erasure_list(data: bytes | str, *, pii_key: str, default_region: str = "US") -> ParsedList:
     """Parse an erasure list in any supported format (detected from its content).
 
     ``default_region`` is the numbering plan of phone numbers written without a country code.
@@ -229,7 +232,7 @@ def parse_erasure_list(data: bytes | str, *, default_region: str = "US") -> Pars
         if kind is not None and kind.startswith("!"):
             parsed.rejected.append(RejectedRow(line, value, kind[1:]))
             continue
-        outcome = _classify(value, line, kind, default_region)
+        outcome = _classify(value, line, kind, default_region, pii_key=pii_key)
         if isinstance(outcome, RejectedRow):
             parsed.rejected.append(outcome)
         elif outcome.idempotency_key in seen:

@@ -12,8 +12,8 @@ import asyncio
 import json
 import secrets
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +25,8 @@ from agents.memory import Session
 from worker.ask_agent import build_ask_agent
 from worker.errors import ConfigurationError, GongqError, Retryable
 from worker.executor import run_agent
+from worker.guard import PinGuard
+from worker.operations import Operation, OperationKind, get_operation
 from worker.settings import Settings
 from worker.toolrouter import ToolRouterSessions
 from worker.verdict import judge_free_form
@@ -36,12 +38,38 @@ TURN_ATTEMPTS = 4
 CONVERSATION_TTL_SECONDS = 7 * 24 * 3600
 
 
-@dataclass(frozen=True)
+@dataclass
 class Turn:
     request: str
     answer: str
     tools_used: list[str]
     error: str | None = None
+    #: Calls the pin guard refused in this turn (tool and reason, no values).
+    refused: list[str] = field(default_factory=list)
+
+
+def _scripted_confirm(allow_writes: bool) -> Callable[[Operation, dict[str, Any]], bool]:
+    """No one to ask: writes only when allowed up front, destructive calls never."""
+
+    def confirm(operation: Operation, arguments: dict[str, Any]) -> bool:
+        return allow_writes and operation.kind is OperationKind.WRITE
+
+    return confirm
+
+
+def _terminal_confirm(out: TextIO) -> Callable[[Operation, dict[str, Any]], bool]:
+    """Ask the person at the terminal, showing the tool and its arguments."""
+
+    def confirm(operation: Operation, arguments: dict[str, Any]) -> bool:
+        warning = "This DELETES data in Gong. " if operation.kind is OperationKind.DESTRUCTIVE else ""
+        out.write(
+            f"The assistant wants to run {operation.slug} ({operation.kind.value}) with "
+            f"{json.dumps(arguments)}.\n{warning}Run it? [y/N] "
+        )
+        out.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+    return confirm
 
 
 def new_conversation_id() -> str:
@@ -81,13 +109,19 @@ async def converse(
     *,
     sqlite_path: Path | None = None,
     as_json: bool = False,
+    allow_writes: bool = False,
 ) -> list[Turn]:
-    """Answer each line until exit/quit/q or end of input; a failed turn is reported, not fatal."""
+    """Answer each line until exit/quit/q or end of input; a failed turn is reported, not fatal.
+
+    Reading tools run freely. A writing or destructive tool the assistant proposes runs only if
+    the person at the terminal says yes, or (writes only) with ``allow_writes`` in a script;
+    otherwise the pin guard refuses it before it reaches Gong.
+    """
     check_sandbox(settings)
     session = await ToolRouterSessions(settings).get(settings.user_id)
-    agent = build_ask_agent(session, settings.model)
-    history = open_history(settings, conversation_id, sqlite_path)
     interactive = not as_json and sys.stdin.isatty()
+    confirm = _terminal_confirm(out) if interactive else _scripted_confirm(allow_writes)
+    history = open_history(settings, conversation_id, sqlite_path)
     turns: list[Turn] = []
     try:
         for raw in _prompted(lines, out, interactive):
@@ -96,7 +130,10 @@ async def converse(
                 continue
             if request.lower() in EXIT_WORDS:
                 break
+            guard = PinGuard(get_operation("ask"), None, confirm=confirm)
+            agent = build_ask_agent(session, settings.model, guard)
             turn = await _answer(agent, request, settings, history)
+            turn.refused.extend(guard.refusals)
             turns.append(turn)
             _show(turn, out, as_json, conversation_id)
     finally:
@@ -146,9 +183,12 @@ def _show(turn: Turn, out: TextIO, as_json: bool, conversation_id: str) -> None:
     if as_json:
         record: dict[str, Any] = {"conversation": conversation_id, "request": turn.request}
         record.update({"answer": turn.answer, "tools_used": turn.tools_used, "error": turn.error})
+        record["refused"] = turn.refused
         out.write(json.dumps(record) + "\n")
     elif turn.error:
         out.write(f"Error: {turn.error}\n\n")
     else:
         out.write(f"Assistant: {turn.answer}\n\n")
+    for reason in turn.refused:
+        out.write(f"(gongq refused a tool call: {reason})\n")
     out.flush()

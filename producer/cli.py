@@ -238,12 +238,20 @@ def ask(
         Path | None,
         typer.Option(help="Keep the history in this SQLite file (as the guide does) instead of Redis."),
     ] = None,
+    allow_writes: Annotated[
+        bool,
+        typer.Option(
+            "--allow-writes", help="Let the assistant run writing tools without asking (never erasures)."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Chat with the Gong assistant (the integration guide's loop); reads stdin, so pipes work.
 
     Each line is a request; exit, quit or q ends the chat. The history is kept per
-    conversation id, so `--conversation ID` picks up where an earlier chat stopped.
+    conversation id, so `--conversation ID` picks up where an earlier chat stopped. Reading
+    tools run freely; a writing or destructive tool runs only when you confirm it at the
+    terminal (or, for writes, with --allow-writes); anything else is refused before Gong.
     """
     import asyncio
 
@@ -255,7 +263,15 @@ def ask(
         errors.print(f"conversation: {conversation_id}")
     try:
         asyncio.run(
-            converse(settings, conversation_id, sys.stdin, sys.stdout, sqlite_path=sqlite, as_json=as_json)
+            converse(
+                settings,
+                conversation_id,
+                sys.stdin,
+                sys.stdout,
+                sqlite_path=sqlite,
+                as_json=as_json,
+                allow_writes=allow_writes,
+            )
         )
     except GongqError as exc:
         raise fail(str(exc)) from None
@@ -275,6 +291,7 @@ def demo(as_json: JsonFlag = False) -> None:
 
 importlib.import_module("producer.cli_producers").register(app)  # erase, batch, webhooks
 importlib.import_module("producer.cli_operations").register(app)  # flower
+importlib.import_module("producer.cli_reliability").register(app)  # retry
 
 
 def main() -> None:

@@ -75,7 +75,11 @@ def submit_erasure_list(
     ``on_progress(k)`` reports each pipelined chunk (the CLI's progress bar). Raises
     :class:`EmptyErasureList` when the file holds no row at all.
     """
-    parsed = parse_erasure_list(data, default_region=client.settings.default_phone_region)
+    parsed = parse_erasure_list(
+        data,
+        pii_key=client.settings.pii_key.get_secret_value(),
+        default_region=client.settings.default_phone_region,
+    )
     if parsed.is_empty:
         raise EmptyErasureList("the erasure list is empty: no email address or phone number in it")
     report = ErasureReport(batch_id=None if dry_run else uuid.uuid4().hex, dry_run=dry_run)

@@ -14,6 +14,7 @@ from agents import Agent, HostedMCPTool
 from pydantic import BaseModel
 
 from worker.evidence import MULTI_EXECUTE
+from worker.guard import PinGuard
 from worker.toolrouter import ToolRouterSession
 
 SERVER_LABEL = "tool_router"
@@ -58,24 +59,28 @@ def single_tool_plan(slug: str, arguments: dict[str, Any]) -> Plan:
     )
 
 
-def tool_router_tool(session: ToolRouterSession) -> HostedMCPTool:
-    """The hosted MCP tool of the guide: the provider calls the Tool Router with our key."""
+def tool_router_tool(session: ToolRouterSession, guard: PinGuard) -> HostedMCPTool:
+    """The hosted MCP tool of the guide, with one change: every call needs approval, and the
+    pin guard gives it, so nothing the guard refuses ever reaches the Tool Router (or Gong)."""
     return HostedMCPTool(
         tool_config={
             "type": "mcp",
             "server_label": SERVER_LABEL,
             "server_url": session.mcp_url,
             "headers": session.headers,
-            "require_approval": "never",
-        }
+            "require_approval": "always",
+        },
+        on_approval_request=guard.on_approval_request,
     )
 
 
-def build_typed_agent(operation_name: str, plan: Plan, session: ToolRouterSession, model: str) -> Agent[Any]:
+def build_typed_agent(
+    operation_name: str, plan: Plan, session: ToolRouterSession, model: str, guard: PinGuard
+) -> Agent[Any]:
     """An agent whose instructions hold ``plan``; its final output is a one-line summary."""
     return Agent(
         name=f"gongq {operation_name}",
         model=model,
         instructions=TYPED_OPERATION_PROMPT.format(plan=json.dumps(plan.model_dump(), sort_keys=True)),
-        tools=[tool_router_tool(session)],
+        tools=[tool_router_tool(session, guard)],
     )

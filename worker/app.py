@@ -7,7 +7,9 @@ use the same app object to ``send_task`` by name.
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
+from worker.logs import setup_celery_logging
 from worker.operations import Lane
 from worker.settings import Settings, get_settings
 
@@ -43,3 +45,6 @@ def create_celery(settings: Settings) -> Celery:
 
 
 celery_app = create_celery(get_settings())
+# Worker logs are one JSON object per line keyed by task id (GONGQ_LOG_FORMAT=text to opt out).
+after_setup_logger.connect(setup_celery_logging, weak=False)
+after_setup_task_logger.connect(setup_celery_logging, weak=False)

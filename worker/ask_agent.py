@@ -11,6 +11,7 @@ from typing import Any
 from agents import Agent
 
 from worker.agent import tool_router_tool
+from worker.guard import PinGuard
 from worker.toolrouter import ToolRouterSession
 
 ASK_PROMPT = """\
@@ -21,8 +22,8 @@ Never erase or delete data unless the user asked for exactly that record.
 """
 
 
-def build_ask_agent(session: ToolRouterSession, model: str) -> Agent[Any]:
-    """The guide's agent, pointed at a cached Tool Router session."""
+def build_ask_agent(session: ToolRouterSession, model: str, guard: PinGuard) -> Agent[Any]:
+    """The guide's agent, pointed at a cached Tool Router session, its calls reviewed by ``guard``."""
     return Agent(
-        name="Gong Assistant", model=model, instructions=ASK_PROMPT, tools=[tool_router_tool(session)]
+        name="Gong Assistant", model=model, instructions=ASK_PROMPT, tools=[tool_router_tool(session, guard)]
     )

@@ -32,6 +32,19 @@ class Retryable(TaskFailure):
         self.retry_after = retry_after
 
 
+class BudgetExhausted(Retryable):
+    """Gong's daily request budget is spent; nothing can run before ``reset_at`` (epoch, UTC midnight).
+
+    A Retryable, because the task is fine, but the retry policy defers it to ``reset_at`` through
+    the ``deferred`` sorted set instead of a Celery countdown: a countdown of hours would outlive
+    the broker's visibility timeout and be redelivered early.
+    """
+
+    def __init__(self, reset_at: float) -> None:
+        super().__init__(f"Gong daily request budget spent until {reset_at:.0f}", retry_after=None)
+        self.reset_at = reset_at
+
+
 class Permanent(TaskFailure):
     """Trying again cannot help: validation errors, other 4xx, guard refusals."""
 

@@ -34,6 +34,8 @@ class RunOutcome:
     evidence: Evidence
     final_output: Any
     model_requests: int
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
@@ -93,4 +95,6 @@ async def run_agent(
         evidence=evidence_from_items(result.new_items),
         final_output=result.final_output,
         model_requests=len(result.raw_responses),
+        input_tokens=sum(r.usage.input_tokens for r in result.raw_responses),
+        output_tokens=sum(r.usage.output_tokens for r in result.raw_responses),
     )

@@ -18,10 +18,13 @@ from worker.agent import build_typed_agent, single_tool_plan
 from worker.ask_agent import build_ask_agent
 from worker.audit import AuditLog
 from worker.connections import redis_client
-from worker.errors import Permanent
-from worker.executor import run_agent
+from worker.errors import Permanent, SecurityViolation
+from worker.executor import RunOutcome, run_agent
+from worker.guard import PinGuard
 from worker.keys import Keys
-from worker.operations import AskPayload, Result, get_operation
+from worker.metrics import record_model_usage
+from worker.operations import AskPayload, Lane, Result, get_operation
+from worker.ratelimit import GongRateLimiter
 from worker.settings import Settings
 from worker.staging import stage_file
 from worker.store import TaskRecord, TaskStatus, TaskStore
@@ -54,6 +57,11 @@ class Runtime:
         return TaskStore(self.redis, self.keys, self.audit)
 
     @cached_property
+    def limiter(self) -> GongRateLimiter:
+        """The global Gong rate limiter (shared through Redis with every other worker)."""
+        return GongRateLimiter(self.redis, self.keys, self.settings)
+
+    @cached_property
     def sessions(self) -> ToolRouterSessions:
         return ToolRouterSessions(self.settings)
 
@@ -79,6 +87,25 @@ async def planned_arguments(record: TaskRecord, settings: Settings) -> dict[str,
     return arguments
 
 
+def settle_run(runtime: Runtime, task_id: str, outcome: RunOutcome, guard: PinGuard) -> None:
+    """Count the run's model usage; then a run in which the pin guard refused a call is a
+    security violation: audited, not retried. The refused call never reached Gong; whatever
+    else the run did is not trusted either."""
+    record_model_usage(
+        runtime.redis,
+        runtime.keys,
+        outcome.input_tokens,
+        outcome.output_tokens,
+        requests=outcome.model_requests,
+    )
+    if not guard.refusals:
+        return
+    reason = "; ".join(guard.refusals)
+    runtime.audit.append(task_id, "security_violation", reason=reason)
+    log.error("pin guard refused a tool call: %s", reason, extra={"task_id": task_id})
+    raise SecurityViolation(f"refused by the pin guard: {reason}")
+
+
 async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     """Run one attempt of ``task_id`` and return the stored record.
 
@@ -95,15 +122,23 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     session = await runtime.sessions.get(runtime.settings.user_id)
     if operation.is_free_form:
         prompt = AskPayload.model_validate(record.payload).prompt
-        outcome = await run_agent(build_ask_agent(session, runtime.settings.model), prompt, runtime.settings)
+        # A free-form answer usually takes more than one Gong request (search, then fetch).
+        await runtime.limiter.acquire(priority=False, cost=2)
+        guard = PinGuard(operation, None)
+        agent = build_ask_agent(session, runtime.settings.model, guard)
+        outcome = await run_agent(agent, prompt, runtime.settings)
+        settle_run(runtime, task_id, outcome, guard)
         answer = judge_free_form(outcome.evidence, str(outcome.final_output))
         result: Result = answer
         summary = answer.answer
     else:
         arguments = await planned_arguments(record, runtime.settings)
         plan = single_tool_plan(operation.slug, arguments)
-        agent = build_typed_agent(operation.name, plan, session, runtime.settings.model)
+        guard = PinGuard(operation, arguments)
+        agent = build_typed_agent(operation.name, plan, session, runtime.settings.model, guard)
+        await runtime.limiter.acquire(priority=operation.lane is Lane.PRIVACY, cost=1)
         outcome = await run_agent(agent, f"Run gongq task {task_id} ({operation.name}).", runtime.settings)
+        settle_run(runtime, task_id, outcome, guard)
         result = judge_typed(operation, arguments, outcome.evidence)
         summary = str(outcome.final_output)
     runtime.store.mark_succeeded(task_id, result.model_dump(mode="json"), summary)

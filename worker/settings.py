@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         default=".gongq/flower.db",
         description="File where Flower keeps its task history across restarts (directory is created).",
     )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Worker log lines: 'json' (one object per line, keyed by task id, never payload "
+        "data) for log shippers, or 'text' for reading in a terminal.",
+    )
 
     webhook_secret: SecretStr = Field(
         default=SecretStr(""),

@@ -16,7 +16,7 @@ from typing import Any
 import redis
 
 from worker.audit import AuditLog
-from worker.errors import UnknownTask
+from worker.errors import GongqError, UnknownTask
 from worker.keys import Keys
 
 
@@ -24,6 +24,8 @@ class TaskStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     RETRYING = "retrying"
+    #: Waiting in the ``deferred`` sorted set until ``next_attempt_at`` (e.g. Gong's daily budget).
+    DEFERRED = "deferred"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     DEAD = "dead"
@@ -79,6 +81,15 @@ class Created:
 
     task_id: str
     duplicate: bool
+
+
+class NotDead(GongqError):
+    """``gongq retry`` was asked to re-enqueue a task that is not dead-lettered."""
+
+    def __init__(self, task_id: str, status: TaskStatus) -> None:
+        super().__init__(f"task {task_id} is {status.value}, not dead; only dead tasks can be retried")
+        self.task_id = task_id
+        self.status = status
 
 
 def _optional_json(raw: str | None) -> dict[str, Any] | None:
@@ -178,6 +189,84 @@ class TaskStore:
     def mark_retrying(self, task_id: str, reason: str, next_attempt_at: float) -> None:
         self._set(task_id, TaskStatus.RETRYING, {"error": reason, "next_attempt_at": repr(next_attempt_at)})
         self._audit.append(task_id, "retrying", reason=reason, next_attempt_at=repr(next_attempt_at))
+
+    def mark_deferred(
+        self, task_id: str, reason: str, next_attempt_at: float, *, refund_attempt: bool
+    ) -> None:
+        """Park the task in ``deferred`` until ``next_attempt_at``; a release loop re-enqueues it.
+
+        ``refund_attempt`` gives the attempt back when the task never reached Gong (the daily
+        budget was spent before it ran), so a long outage of budget cannot dead-letter it.
+        """
+        pipe = self._redis.pipeline()
+        if refund_attempt:
+            pipe.hincrby(self._keys.task(task_id), "attempts", -1)
+        pipe.hset(
+            self._keys.task(task_id),
+            mapping={
+                "status": TaskStatus.DEFERRED.value,
+                "updated_at": repr(time.time()),
+                "error": reason,
+                "next_attempt_at": repr(next_attempt_at),
+            },
+        )
+        pipe.zadd(self._keys.deferred, {task_id: next_attempt_at})
+        pipe.execute()
+        self._audit.append(task_id, "deferred", reason=reason, next_attempt_at=repr(next_attempt_at))
+
+    def mark_released(self, task_id: str) -> None:
+        """A deferred task is due and back on its queue."""
+        self._set(task_id, TaskStatus.QUEUED, {})
+        self._audit.append(task_id, "released")
+
+    def dead_tasks(self, *, operation: str | None = None, since: float | None = None) -> list[TaskRecord]:
+        """Dead-lettered tasks, oldest death first, optionally of one operation / dead since an epoch."""
+        low = since if since is not None else "-inf"
+        ids: list[str] = self._redis.zrangebyscore(self._keys.dead, low, "+inf")
+        records = []
+        for task_id in ids:
+            try:
+                record = self.get(task_id)
+            except UnknownTask:
+                continue
+            if record.status is TaskStatus.DEAD and (operation is None or record.operation == operation):
+                records.append(record)
+        return records
+
+    def requeue_dead(self, task_id: str) -> TaskRecord:
+        """Move a dead task back to queued: same id (so same idempotency key), attempts reset to 0.
+
+        Checked and written under WATCH, so two operators retrying at once re-enqueue it once:
+        the loser sees it queued and gets :class:`NotDead`. The caller sends it to the broker.
+        """
+        key = self._keys.task(task_id)
+        while True:
+            with self._redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    status: str | None = pipe.hget(key, "status")  # type: ignore[assignment]
+                    if status is None:
+                        raise UnknownTask(f"no task with id {task_id!r}")
+                    if status != TaskStatus.DEAD.value:
+                        raise NotDead(task_id, TaskStatus(status))
+                    pipe.multi()
+                    pipe.hset(
+                        key,
+                        mapping={
+                            "status": TaskStatus.QUEUED.value,
+                            "attempts": "0",
+                            "error": "",
+                            "next_attempt_at": "",
+                            "updated_at": repr(time.time()),
+                        },
+                    )
+                    pipe.zrem(self._keys.dead, task_id)
+                    pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+        self._audit.append(task_id, "retried")
+        return self.get(task_id)
 
     def mark_dead(self, task_id: str, reason: str) -> None:
         """Dead-letter the task: its record (history, payload, reason) stays; it is listed in ``dead``."""

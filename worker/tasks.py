@@ -3,6 +3,11 @@
 Retryable failures are retried with exponential backoff and jitter, never earlier than the
 Retry-After they carry, until ``max_attempts``; Permanent failures and exhausted retries are
 dead-lettered with their reason. This is the only place retries are decided.
+
+Two kinds of wait do not go through a Celery countdown but through the ``deferred`` sorted set
+(:mod:`worker.deferred`): a spent Gong daily budget (:class:`BudgetExhausted`, due at UTC
+midnight) and any delay longer than the broker's visibility timeout, which an unacked countdown
+message would not survive without being redelivered early.
 """
 
 from __future__ import annotations
@@ -10,13 +15,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from typing import Any
 
 from celery import Task
+from celery.signals import worker_ready
 
 from worker.app import RUN_TASK, celery_app
-from worker.errors import Retryable, TaskFailure, UnknownTask
+from worker.deferred import start_release_loop, visibility_timeout
+from worker.errors import BudgetExhausted, Retryable, TaskFailure, UnknownTask
 from worker.runner import Runtime, run_operation
 from worker.settings import Settings, get_settings
 from worker.store import TaskStatus
@@ -46,12 +54,34 @@ def retry_delay(
     return float(max(jittered, failure.retry_after or 0.0))
 
 
+def max_countdown(task: Task) -> float:
+    """The longest Celery countdown that is safe: a little under the broker's visibility timeout."""
+    return visibility_timeout(task.app) * 0.9
+
+
 def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure) -> dict[str, Any]:
     """Apply the retry policy to one failed attempt."""
+    if isinstance(failure, BudgetExhausted):
+        # The task never reached Gong: park it until the budget resets, attempt refunded.
+        rt.store.mark_deferred(task_id, failure.reason, failure.reset_at, refund_attempt=True)
+        log.warning(
+            "Gong daily budget spent; deferred until %.0f", failure.reset_at, extra={"task_id": task_id}
+        )
+        return {"task_id": task_id, "status": TaskStatus.DEFERRED.value}
     if isinstance(failure, Retryable):
         attempts = rt.store.get(task_id).attempts
         if attempts < rt.settings.max_attempts:
             delay = retry_delay(attempts, failure, rt.settings)
+            if delay > max_countdown(task):
+                rt.store.mark_deferred(task_id, failure.reason, time.time() + delay, refund_attempt=False)
+                log.warning(
+                    "attempt %d failed, deferred %.0f s (past the visibility timeout): %s",
+                    attempts,
+                    delay,
+                    failure.reason,
+                    extra={"task_id": task_id},
+                )
+                return {"task_id": task_id, "status": TaskStatus.DEFERRED.value}
             rt.store.mark_retrying(task_id, failure.reason, time.time() + delay)
             log.warning(
                 "attempt %d failed, retrying in %.1f s: %s",
@@ -68,7 +98,9 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
     return {"task_id": task_id, "status": TaskStatus.DEAD.value}
 
 
-@celery_app.task(name=RUN_TASK, bind=True, acks_late=True)  # type: ignore[untyped-decorator]
+# max_retries=None: the policy above counts attempts itself. Celery's default (3) would raise
+# MaxRetriesExceededError on the 4th retry and leave the task "retrying" forever, never dead.
+@celery_app.task(name=RUN_TASK, bind=True, acks_late=True, max_retries=None)  # type: ignore[untyped-decorator]
 def run(self: Task, task_id: str) -> dict[str, Any]:
     """Run one attempt of a gongq task; Celery sees only the task id and a status."""
     rt = runtime()
@@ -84,3 +116,14 @@ def run(self: Task, task_id: str) -> dict[str, Any]:
         log.exception("unexpected error in task", extra={"task_id": task_id})
         return _handle_failure(self, rt, task_id, Retryable(f"unexpected {type(exc).__name__}"))
     return {"task_id": task_id, "status": record.status.value}
+
+
+_release_started = threading.Event()
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _start_deferred_release(**_: object) -> None:
+    """Each worker process releases due deferred tasks (no Celery beat needed; pops are atomic)."""
+    if not _release_started.is_set():
+        _release_started.set()
+        start_release_loop(runtime())

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from producer.client import GongqClient
 from producer.webhooks.errors import install_error_handlers
 from producer.webhooks.hubspot import DEFAULT_RULES, EventRule, HubSpotMapping
+from producer.webhooks.metrics import router as metrics_router
 from producer.webhooks.routes import router
 from worker.settings import Settings, get_settings
 
@@ -27,6 +28,7 @@ against the operation catalog and enqueues; the Celery workers do the work.
 * **POST /webhooks/tasks** — `{"operation", "payload", "idempotency_key"}` or a list of them,
   header `X-Gongq-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
 * **POST /erasures** — an erasure list (multipart field `file`, or the raw body), same signature.
+* **GET /metrics** — Prometheus metrics read from Redis (queue depth, tasks, Gong budget); unsigned.
 
 Signatures older than 5 minutes are refused (401); nothing is enqueued for a refused request.
 """
@@ -46,10 +48,11 @@ def create_app(
     app.state.client = client or GongqClient(settings, source="webhook")
     app.state.hubspot_mapping = HubSpotMapping.from_settings(settings, hubspot_rules)
     app.include_router(router)
+    app.include_router(metrics_router)
     install_error_handlers(app)
     return app
 
 
 def serve(host: str, port: int, settings: Settings) -> None:
     """Run the service with uvicorn until interrupted."""
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)

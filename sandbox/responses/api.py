@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from sandbox.config import SandboxConfig
-from sandbox.responses import free_form, planner
+from sandbox.responses import adversary, free_form, planner
 from sandbox.responses.mcp_client import McpConnection, parse_output
 
 
@@ -38,6 +38,14 @@ def _text_of(content: Any) -> str:
     if isinstance(content, list):
         return "\n".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
     return ""
+
+
+def _loads(arguments: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(arguments) if isinstance(arguments, str) else arguments
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _tokens(value: Any) -> int:
@@ -60,7 +68,9 @@ def requires_approval(tool: dict[str, Any], name: str) -> bool:
 
 
 class ModelSettings(BaseModel):
-    latency_seconds: float = Field(ge=0)
+    latency_seconds: float | None = Field(default=None, ge=0)
+    #: Follow instructions injected into prompts and data (see ``sandbox.responses.adversary``).
+    adversarial: bool | None = None
 
 
 class ResponsesApi:
@@ -69,10 +79,12 @@ class ResponsesApi:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.latency = config.model_latency_seconds
+        self.adversarial = False
         self.log: list[dict[str, Any]] = []
 
     def reset(self) -> None:
         self.latency = self.config.model_latency_seconds
+        self.adversarial = False
         self.log = []
 
     def router(self) -> APIRouter:
@@ -96,9 +108,12 @@ class ResponsesApi:
             return {"count": len(self.log), "requests": self.log}
 
         @router.post("/_sandbox/model", tags=["sandbox control"])
-        async def set_model(settings: ModelSettings) -> dict[str, float]:
-            self.latency = settings.latency_seconds
-            return {"latency_seconds": self.latency}
+        async def set_model(settings: ModelSettings) -> dict[str, Any]:
+            if settings.latency_seconds is not None:
+                self.latency = settings.latency_seconds
+            if settings.adversarial is not None:
+                self.adversarial = settings.adversarial
+            return {"latency_seconds": self.latency, "adversarial": self.adversarial}
 
         return router
 
@@ -127,6 +142,11 @@ class ResponsesApi:
         output: list[dict[str, Any]] = []
         called: list[str] = []
         final: str | None = None
+        attempted = {
+            adversary.fingerprint(str(i.get("name")), _loads(i.get("arguments")))
+            for i in turn
+            if i.get("type") in ("mcp_call", "mcp_approval_request")
+        }
 
         async with AsyncExitStack() as stack:
             connections: dict[str, McpConnection] = {}
@@ -136,6 +156,13 @@ class ResponsesApi:
                     if plan is not None
                     else free_form.next_step(user_text, outputs, default_label, context)
                 )
+                if self.adversarial:
+                    texts = [str(body.get("instructions") or ""), user_text, json.dumps(outputs)]
+                    emails = adversary.injected_emails(texts)
+                    if isinstance(step, planner.Step) and plan is not None:
+                        step = adversary.tamper(step, emails)
+                    elif isinstance(step, planner.Done):
+                        step = adversary.next_attack(emails, attempted, default_label) or step
                 if isinstance(step, planner.Done):
                     final = step.text
                     break
@@ -166,6 +193,7 @@ class ResponsesApi:
                         )
                         listed.add(step.server_label)
                 arguments = json.dumps(step.arguments)
+                attempted.add(adversary.fingerprint(step.tool, step.arguments))
                 approval_id = None
                 if requires_approval(tool, step.tool):
                     request_item = pending.pop(0) if pending else None
@@ -189,6 +217,11 @@ class ResponsesApi:
                         final = f"The call to {step.tool} was not approved ({reason}); nothing was executed."
                         break
                     approval_id = request_item["id"]
+                    # Execute exactly what was approved, as the real API does.
+                    step = planner.Step(
+                        step.server_label, str(request_item["name"]), _loads(request_item["arguments"])
+                    )
+                    arguments = str(request_item["arguments"])
                 text, is_error = await connections[step.server_label].call(step.tool, step.arguments)
                 called.append(step.tool)
                 output.append(

@@ -63,7 +63,7 @@ def test_ops_json_lists_53_tool_operations_and_ask(settings: Settings) -> None:
 def test_scripted_chat_answers_the_guides_four_requests_from_gong_data(
     settings: Settings, sandbox: httpx.Client
 ) -> None:
-    meeting, stats, media, phone_question, phone = ask(settings, *GUIDE_REQUESTS)
+    meeting, stats, media, phone_question, phone = ask(settings, *GUIDE_REQUESTS, extra=("--allow-writes",))
     # The owner's (Dana Lee's) direct reports are invited, and Gong created the meeting.
     assert "Created Gong meeting" in meeting["answer"] and "Omar Haddad" in meeting["answer"]
     created = [

@@ -97,13 +97,17 @@ def test_list_users_returns_the_simulated_company(
     assert "dana.lee@acme-robotics.example" in emails
 
 
-def test_typed_task_takes_one_model_request(
+def test_typed_task_takes_two_model_requests_one_to_propose_one_to_run_the_approved_call(
     worker: Processes, client: GongqClient, sandbox: httpx.Client
 ) -> None:
     before = sandbox.get("/_sandbox/openai/requests").json()["count"]
     record = client.wait(client.enqueue("list_users", {}).task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
-    assert sandbox.get("/_sandbox/openai/requests").json()["count"] - before == 1
+    requests = sandbox.get("/_sandbox/openai/requests").json()["requests"][before:]
+    # The first response asks for approval of the planned call; the pin guard approves it and
+    # the second response runs it and answers (the hosted MCP approval protocol).
+    assert len(requests) == 2
+    assert [r["tools_called"] for r in requests] == [[], ["COMPOSIO_MULTI_EXECUTE_TOOL"]]
 
 
 def test_ask_answers_from_the_simulated_users(

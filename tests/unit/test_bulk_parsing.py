@@ -13,9 +13,11 @@ MESSY_CSV = (
     "Zed,,+44 20 7183 8750,\r\n"
 )
 
+KEY = "test-pii-key"
+
 
 def test_messy_csv_keeps_good_rows_and_reports_bad_ones_by_line() -> None:
-    parsed = parse_erasure_list(MESSY_CSV.encode())
+    parsed = parse_erasure_list(pii_key=KEY, data=MESSY_CSV.encode())
     assert [(r.line, r.operation, r.payload) for r in parsed.rows] == [
         (2, "erase_email", {"email_address": "jane.doe@example.com"}),
         (2, "erase_phone", {"phone_number": "+14155550100"}),
@@ -27,18 +29,18 @@ def test_messy_csv_keeps_good_rows_and_reports_bad_ones_by_line() -> None:
 
 
 def test_header_names_are_matched_in_any_case() -> None:
-    parsed = parse_erasure_list("EMAIL\nA@B.io\n")
+    parsed = parse_erasure_list(pii_key=KEY, data="EMAIL\nA@B.io\n")
     assert [r.payload for r in parsed.rows] == [{"email_address": "a@b.io"}]
 
 
 def test_plain_list_mixes_emails_and_phones_and_skips_comments() -> None:
-    parsed = parse_erasure_list("# privacy requests\na@b.io\n+14155550123\n\nnope\n")
+    parsed = parse_erasure_list(pii_key=KEY, data="# privacy requests\na@b.io\n+14155550123\n\nnope\n")
     assert [r.operation for r in parsed.rows] == ["erase_email", "erase_phone"]
     assert [(r.line, r.value) for r in parsed.rejected] == [(5, "nope")]
 
 
 def test_jsonl_accepts_objects_and_strings_and_reports_broken_lines() -> None:
-    parsed = parse_erasure_list(
+    parsed = parse_erasure_list(pii_key=KEY, data=
         '{"email": "a@b.io"}\n{"phone": "+14155550100"}\n{oops\n"c@d.io"\n{"name": "x"}\n'
     )
     assert [r.line for r in parsed.rows] == [1, 2, 4]
@@ -49,6 +51,6 @@ def test_jsonl_accepts_objects_and_strings_and_reports_broken_lines() -> None:
 
 
 def test_idempotency_key_hides_the_identifier_and_ignores_case() -> None:
-    key = erasure_key("erase_email", "jane@example.com")
+    key = erasure_key("erase_email", "jane@example.com", KEY)
     assert "jane" not in key
-    assert parse_erasure_list("JANE@example.com").rows[0].idempotency_key == key
+    assert parse_erasure_list(pii_key=KEY, data="JANE@example.com").rows[0].idempotency_key == key

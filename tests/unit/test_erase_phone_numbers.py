@@ -6,6 +6,8 @@ import pytest
 
 from producer.bulk import parse_erasure_list, to_e164
 
+KEY = "test-pii-key"
+
 
 @pytest.mark.parametrize(
     ("region", "written", "e164"),
@@ -46,13 +48,15 @@ def test_numbers_that_do_not_fit_the_region_are_rejected_with_a_reason(region: s
 
 
 def test_erasure_list_uses_the_default_region_and_reports_misfits_by_line() -> None:
-    parsed = parse_erasure_list("phone\n020 7183 8750\n(415) 555-0100\n", default_region="GB")
+    parsed = parse_erasure_list(
+        pii_key=KEY, data="phone\n020 7183 8750\n(415) 555-0100\n", default_region="GB"
+    )
     assert [r.payload for r in parsed.rows] == [{"phone_number": "+442071838750"}]
     assert [(r.line, r.value) for r in parsed.rejected] == [(3, "(415) 555-0100")]
     assert "GB" in parsed.rejected[0].reason
 
 
 def test_the_same_number_written_two_ways_is_one_erasure() -> None:
-    parsed = parse_erasure_list("+1 415 555 0100\n(415) 555-0100\n")
+    parsed = parse_erasure_list(pii_key=KEY, data="+1 415 555 0100\n(415) 555-0100\n")
     assert len(parsed.rows) == 1
     assert [r.line for r in parsed.duplicates_in_file] == [2]

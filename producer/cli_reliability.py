@@ -1,0 +1,124 @@
+"""`gongq retry`: put dead-lettered tasks back on their queue.
+
+A retried task keeps its id, so its idempotency key still names it and a producer re-sending
+the same key gets the same task; its attempts start again at 0 and the audit trail gets a
+"retried" event. Only dead tasks can be retried: anything else (queued, running, succeeded...)
+is refused with exit code 1, so a retry can never run a task twice at once.
+
+The lead registers these commands on the main app with ``register(app)``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from producer.cli_support import JsonFlag, console, fail, print_json
+from worker.audit import AuditLog
+from worker.connections import redis_client
+from worker.deferred import send
+from worker.errors import GongqError
+from worker.keys import Keys
+from worker.operations import get_operation
+from worker.settings import Settings, get_settings
+from worker.store import TaskRecord, TaskStore
+
+
+def _store(settings: Settings) -> TaskStore:
+    client = redis_client(settings)
+    keys = Keys(settings.key_prefix)
+    return TaskStore(client, keys, AuditLog(client, keys))
+
+
+def retry_task(settings: Settings, task_id: str) -> TaskRecord:
+    """Re-enqueue one dead task (record first, then the broker message); NotDead/UnknownTask otherwise."""
+    record = _store(settings).requeue_dead(task_id)
+    send(settings, record.id, record.operation)
+    return record
+
+
+def retry_dead(
+    settings: Settings, *, operation: str | None = None, since: float | None = None
+) -> list[TaskRecord]:
+    """Re-enqueue every dead task (of one operation, dead since an epoch); returns those retried.
+
+    A task another operator retried in the meantime is skipped, not retried twice.
+    """
+    retried = []
+    for record in _store(settings).dead_tasks(operation=operation, since=since):
+        try:
+            retried.append(retry_task(settings, record.id))
+        except GongqError:
+            continue
+    return retried
+
+
+def parse_since(value: str) -> float:
+    """An epoch (``1764000000``) or an ISO 8601 time (``2026-11-25T10:00:00+00:00``; naive = UTC)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is neither an epoch nor an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _row(record: TaskRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "operation": record.operation,
+        "status": record.status.value,
+        "attempts": record.attempts,
+    }
+
+
+def retry(
+    task_id: Annotated[str | None, typer.Argument(help="The dead task to retry.")] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Retry every dead task (filtered below).")] = False,
+    operation: Annotated[
+        str | None, typer.Option(help="With --dead: only tasks of this operation.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="With --dead: only tasks dead since this epoch or ISO time.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-enqueue dead tasks: same id and idempotency key, attempts reset, audited as "retried"."""
+    if (task_id is None) == (not dead):
+        raise fail("give a task id or --dead (not both)")
+    if task_id is not None and (operation is not None or since is not None):
+        raise fail("--operation and --since go with --dead")
+    settings = get_settings()
+    try:
+        if task_id is not None:
+            retried = [retry_task(settings, task_id)]
+        else:
+            if operation is not None:
+                get_operation(operation)
+            retried = retry_dead(
+                settings, operation=operation, since=parse_since(since) if since is not None else None
+            )
+    except GongqError as exc:
+        if as_json:
+            print_json({"retried": [], "error": str(exc)})
+            raise typer.Exit(1) from None
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json({"retried": [_row(r) for r in retried]})
+        return
+    for record in retried:
+        console.print(f"{record.id} {record.operation} [bold]{record.status.value}[/bold] (retried)")
+    if not retried:
+        console.print("no dead tasks matched")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``gongq retry`` to ``app``."""
+    app.command("retry")(retry)

@@ -1,0 +1,106 @@
+"""The pin guard: every Gong tool call the agent proposes is checked before it can run.
+
+With the hosted executor the model provider calls the Tool Router itself, so the only place to
+stop a call before it reaches Gong is the approval step: the agent's MCP tool requires approval
+for every tool that executes Gong tools, and ``review`` answers each approval request.
+
+Rules:
+- A typed operation may run exactly its planned call: its own Composio slug with the arguments
+  from the validated payload (so an email, phone, call id, meeting id, prospect ids, flow id or
+  profile id can only come from the producer, never from the model or from data it read).
+- ``ask`` (free-form) may run reading tools only; a writing or destructive Gong tool is refused
+  (erasures and writes are typed operations, enqueued on purpose) unless a person confirms it
+  (``gongq ask`` at a terminal, or ``--allow-writes`` for writes in a script).
+- Tool Router calls that only describe tools (search, schemas) are approved. Every tool still
+  goes through approval ("always"): a tool the Tool Router adds later (a workbench that runs
+  code, say) is refused unless this module learns about it.
+
+A refusal is recorded; the run then fails as a :class:`SecurityViolation` (never retried), and
+the reason names tools and argument names, never their values (they may be personal data).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import MCPToolApprovalFunctionResult, MCPToolApprovalRequest
+
+from worker.evidence import MULTI_EXECUTE
+from worker.operations import Operation, by_slug
+from worker.operations.base import OperationKind
+
+#: Tool Router meta-tools that only read tool metadata: no approval needed.
+DESCRIBING_TOOLS = ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_GET_TOOL_SCHEMAS")
+
+
+@dataclass
+class PinGuard:
+    """Reviews the tool calls of one run of ``operation`` (``planned`` = its pinned arguments)."""
+
+    operation: Operation
+    planned: dict[str, Any] | None
+    #: For a person at a terminal (``gongq ask``): asked before a free-form writing call.
+    confirm: Callable[[Operation, dict[str, Any]], bool] | None = None
+    refusals: list[str] = field(default_factory=list)
+    approved: int = 0
+
+    def review(self, tool: str, raw_arguments: str | dict[str, Any] | None) -> str | None:
+        """``None`` to approve the call, else the reason it is refused (no personal values)."""
+        if tool in DESCRIBING_TOOLS:
+            return None
+        if tool != MULTI_EXECUTE:
+            return f"{tool} is not a tool gongq lets the agent use"
+        arguments = _arguments(raw_arguments)
+        calls = arguments.get("tools")
+        if not isinstance(calls, list) or not calls:
+            return f"{MULTI_EXECUTE} without tools"
+        for call in calls:
+            reason = self._review_one(call)
+            if reason is not None:
+                return reason
+        return None
+
+    def _review_one(self, call: Any) -> str | None:
+        if not isinstance(call, dict):
+            return "a tool call that is not an object"
+        slug = str(call.get("tool_slug"))
+        raw = call.get("arguments")
+        arguments: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if self.operation.is_free_form:
+            target = by_slug(slug)
+            if target is None:
+                return f"{slug} is not a Gong tool gongq knows"
+            if target.kind is OperationKind.READ:
+                return None
+            if self.confirm is not None and self.confirm(target, arguments):
+                return None
+            return f"{self.operation.name} may only read; it tried {target.kind.value} tool {slug}"
+        if slug != self.operation.slug:
+            return f"{self.operation.name} did not plan {slug}"
+        if arguments != self.planned:
+            planned = self.planned or {}
+            changed = sorted(k for k in set(planned) | set(arguments) if planned.get(k) != arguments.get(k))
+            return f"{slug} with changed pinned arguments: {', '.join(changed)}"
+        return None
+
+    def on_approval_request(self, request: MCPToolApprovalRequest) -> MCPToolApprovalFunctionResult:
+        """The Agents SDK's approval hook: approve planned calls, refuse and record the rest."""
+        reason = self.review(request.data.name, request.data.arguments)
+        if reason is None:
+            self.approved += 1
+            return {"approve": True}
+        self.refusals.append(reason)
+        return {"approve": False, "reason": f"refused by gongq's pin guard: {reason}"}
+
+
+def _arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
