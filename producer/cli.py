@@ -292,6 +292,7 @@ def demo(as_json: JsonFlag = False) -> None:
 importlib.import_module("producer.cli_producers").register(app)  # erase, batch, webhooks
 importlib.import_module("producer.cli_operations").register(app)  # flower
 importlib.import_module("producer.cli_reliability").register(app)  # retry
+importlib.import_module("producer.cli_privacy").register(app)  # erasures
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from worker.store import TaskRecord, TaskStore
 def _store(settings: Settings) -> TaskStore:
     client = redis_client(settings)
     keys = Keys(settings.key_prefix)
-    return TaskStore(client, keys, AuditLog(client, keys))
+    return TaskStore(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
 
 
 def retry_task(settings: Settings, task_id: str) -> TaskRecord:

@@ -130,7 +130,7 @@ class GongqClient:
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self._redis, self._keys)
+        return AuditLog(self._redis, self._keys, self.settings.pii_key.get_secret_value())
 
     @cached_property
     def store(self) -> TaskStore:

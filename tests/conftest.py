@@ -53,6 +53,9 @@ def settings(redis_url: str, sandbox_url: str) -> Settings:
         retry_base_seconds=0.2,
         retry_max_seconds=2.0,
         task_timeout_seconds=60,
+        # Erasures are checked with Gong soon after (the sandbox carries them out in ~2 s).
+        erasure_verify_delay_seconds=0.5,
+        deferred_release_interval_seconds=0.2,
         _env_file=None,
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 import redis
 
 from worker.keys import Keys
+from worker.pii import scrub_text
 
 GENESIS = "0" * 64
 
@@ -52,12 +53,19 @@ class ChainCheck:
 class AuditLog:
     """Appends chained events atomically (WATCH on the head) and verifies the chain."""
 
-    def __init__(self, client: redis.Redis[str], keys: Keys) -> None:
+    def __init__(self, client: redis.Redis[str], keys: Keys, pii_key: str | None = None) -> None:
         self._redis = client
         self._keys = keys
+        self._pii_key = pii_key
 
     def append(self, task_id: str, event: str, **details: str) -> str:
-        """Append one event and return its hash; concurrent writers retry until they chain cleanly."""
+        """Append one event and return its hash; concurrent writers retry until they chain cleanly.
+
+        With a ``pii_key`` every detail (a reason may quote Gong's error, which may quote an
+        address) has its email addresses and phone numbers replaced by keyed HMAC tokens.
+        """
+        if self._pii_key is not None:
+            details = {name: scrub_text(self._pii_key, value) for name, value in details.items()}
         fields = {"task_id": task_id, "event": event, "at": repr(time.time()), **details}
         while True:
             with self._redis.pipeline() as pipe:

@@ -74,3 +74,12 @@ class Keys:
     def deferred(self) -> str:
         """Sorted set task id → epoch it may run again (daily budget spent, or a long Retry-After)."""
         return f"{self.prefix}:deferred"
+
+    def erasure(self, token: str) -> str:
+        """Hash: the erasure ledger entry of one identifier, keyed by its HMAC token."""
+        return f"{self.prefix}:erasure:{token}"
+
+    @property
+    def erasures(self) -> str:
+        """Sorted set of ledger tokens by request time, for listings and the CSV export."""
+        return f"{self.prefix}:erasures"

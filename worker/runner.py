@@ -22,8 +22,10 @@ from worker.errors import Permanent, SecurityViolation
 from worker.executor import RunOutcome, run_agent
 from worker.guard import PinGuard
 from worker.keys import Keys
+from worker.ledger import VERIFICATION, ErasureLedger
 from worker.metrics import record_model_usage
-from worker.operations import AskPayload, Lane, Result, get_operation
+from worker.operations import AskPayload, ErasureResult, Lane, PrivacyDataResult, Result, get_operation
+from worker.pii import scrub, scrub_text
 from worker.ratelimit import GongRateLimiter
 from worker.settings import Settings
 from worker.staging import stage_file
@@ -50,7 +52,7 @@ class Runtime:
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.redis, self.keys)
+        return AuditLog(self.redis, self.keys, self.settings.pii_key.get_secret_value())
 
     @cached_property
     def store(self) -> TaskStore:
@@ -60,6 +62,10 @@ class Runtime:
     def limiter(self) -> GongRateLimiter:
         """The global Gong rate limiter (shared through Redis with every other worker)."""
         return GongRateLimiter(self.redis, self.keys, self.settings)
+
+    @cached_property
+    def ledger(self) -> ErasureLedger:
+        return ErasureLedger(self.redis, self.keys, self.store, self.settings)
 
     @cached_property
     def sessions(self) -> ToolRouterSessions:
@@ -141,5 +147,31 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         settle_run(runtime, task_id, outcome, guard)
         result = judge_typed(operation, arguments, outcome.evidence)
         summary = str(outcome.final_output)
-    runtime.store.mark_succeeded(task_id, result.model_dump(mode="json"), summary)
+        keep_erasure_ledger(runtime, record, arguments, result)
+    finish(runtime, record, result, summary)
     return runtime.store.get(task_id)
+
+
+def keep_erasure_ledger(
+    runtime: Runtime, record: TaskRecord, arguments: dict[str, object], result: Result
+) -> None:
+    """An accepted erasure opens its ledger entry; a verification lookup settles one."""
+    if record.operation in VERIFICATION and isinstance(result, ErasureResult):
+        field = VERIFICATION[record.operation][1]
+        runtime.ledger.record_request(record.operation, str(arguments[field]), record.id, result.request_id)
+    if record.verifies is not None and isinstance(result, PrivacyDataResult):
+        runtime.ledger.record_check(
+            record.verifies, result.references_anything, record.operation, dict(record.payload)
+        )
+
+
+def finish(runtime: Runtime, record: TaskRecord, result: Result, summary: str) -> None:
+    """Mark the task succeeded, keeping personal data only as tokens: the payload and summary
+    always, the result too for privacy-lane operations (whose results are about a person)."""
+    key = runtime.settings.pii_key.get_secret_value()
+    stored = result.model_dump(mode="json")
+    if get_operation(record.operation).lane is Lane.PRIVACY:
+        stored = scrub(key, stored)
+    runtime.store.mark_succeeded(
+        record.id, stored, scrub_text(key, summary), payload=scrub(key, record.payload)
+    )

@@ -122,6 +122,18 @@ class Settings(BaseSettings):
         ge=60,
         description="How long an idempotency key keeps answering with its task.",
     )
+    erasure_due_days: int = Field(
+        default=30, ge=1, description="Legal deadline of an erasure, in days after it was requested."
+    )
+    erasure_verify_delay_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Wait before checking with Gong that an erasure took effect (Gong takes hours), "
+        "and between checks while Gong still holds data.",
+    )
+    erasure_verify_attempts: int = Field(
+        default=24, ge=1, description="Checks before an erasure Gong has not finished is flagged."
+    )
     pii_key: SecretStr = Field(
         default=SecretStr("sandbox-pii-key"),
         description="Key of the HMAC that stands in for personal data in audit events.",

@@ -54,6 +54,8 @@ class TaskRecord:
     error: str | None = None
     summary: str | None = None
     next_attempt_at: float | None = None
+    #: For an erasure-verification lookup: the ledger entry (identifier token) it checks.
+    verifies: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (what ``gongq status --json`` prints)."""
@@ -72,6 +74,7 @@ class TaskRecord:
             "error": self.error,
             "summary": self.summary,
             "next_attempt_at": self.next_attempt_at,
+            "verifies": self.verifies,
         }
 
 
@@ -113,6 +116,7 @@ class TaskStore:
         idempotency_key: str | None = None,
         idempotency_ttl: int = 30 * 24 * 3600,
         batch_id: str | None = None,
+        verifies: str | None = None,
     ) -> Created:
         """Store a new queued task, unless the idempotency key already names one.
 
@@ -142,6 +146,8 @@ class TaskStore:
             record["idempotency_key"] = idempotency_key
         if batch_id is not None:
             record["batch_id"] = batch_id
+        if verifies is not None:
+            record["verifies"] = verifies
         pipe = self._redis.pipeline()
         pipe.hset(self._keys.task(task_id), mapping=record)
         pipe.zadd(self._keys.tasks_by_time, {task_id: now})
@@ -169,6 +175,7 @@ class TaskStore:
             error=raw.get("error"),
             summary=raw.get("summary"),
             next_attempt_at=float(raw["next_attempt_at"]) if raw.get("next_attempt_at") else None,
+            verifies=raw.get("verifies"),
         )
 
     def mark_running(self, task_id: str) -> int:
@@ -178,12 +185,15 @@ class TaskStore:
         self._audit.append(task_id, "running", attempt=str(attempts))
         return attempts
 
-    def mark_succeeded(self, task_id: str, result: dict[str, Any], summary: str) -> None:
-        self._set(
-            task_id,
-            TaskStatus.SUCCEEDED,
-            {"result": json.dumps(result, sort_keys=True), "summary": summary, "error": ""},
-        )
+    def mark_succeeded(
+        self, task_id: str, result: dict[str, Any], summary: str, *, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Store the result; ``payload`` replaces the stored one (a finished task keeps its
+        personal data only as tokens, see ``worker.pii``)."""
+        fields = {"result": json.dumps(result, sort_keys=True), "summary": summary, "error": ""}
+        if payload is not None:
+            fields["payload"] = json.dumps(payload, sort_keys=True)
+        self._set(task_id, TaskStatus.SUCCEEDED, fields)
         self._audit.append(task_id, "succeeded")
 
     def mark_retrying(self, task_id: str, reason: str, next_attempt_at: float) -> None:

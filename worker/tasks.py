@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import threading
 import time
 from typing import Any
@@ -25,6 +26,7 @@ from celery.signals import worker_ready
 from worker.app import RUN_TASK, celery_app
 from worker.deferred import start_release_loop, visibility_timeout
 from worker.errors import BudgetExhausted, Retryable, TaskFailure, UnknownTask
+from worker.pii import scrub_text
 from worker.runner import Runtime, run_operation
 from worker.settings import Settings, get_settings
 from worker.store import TaskStatus
@@ -44,6 +46,11 @@ def runtime() -> Runtime:
     return _runtime
 
 
+def loggable(rt: Runtime, reason: str) -> str:
+    """A failure reason fit for logs: Gong's messages can quote addresses, logs get tokens."""
+    return scrub_text(rt.settings.pii_key.get_secret_value(), reason)
+
+
 def retry_delay(
     attempt: int, failure: Retryable, settings: Settings, rng: random.Random | None = None
 ) -> float:
@@ -59,8 +66,44 @@ def max_countdown(task: Task) -> float:
     return visibility_timeout(task.app) * 0.9
 
 
+#: Gong's (the sandbox's) 409 for a reused clientUniqueId names the call that holds it.
+_DUPLICATE_CALL = re.compile(r"A call with clientUniqueId (\S+) already exists: (\d+)")
+
+
+def created_by_earlier_attempt(rt: Runtime, task_id: str, failure: TaskFailure) -> str | None:
+    """The call id when an add_call attempt got 409 for the clientUniqueId this task sends.
+
+    An earlier attempt created the call and its worker died before recording success (the
+    model provider runs the tool even when the worker is gone); Gong refusing the second
+    create is the de-duplication working, so the task is done. A producer-chosen
+    clientUniqueId counts as ours only if an earlier attempt of this task could have sent it.
+    """
+    match = _DUPLICATE_CALL.search(failure.reason)
+    if match is None or isinstance(failure, Retryable):
+        return None
+    record = rt.store.get(task_id)
+    if record.operation != "add_call":
+        return None
+    own = f"gongq-{task_id}"
+    chosen = record.payload.get("clientUniqueId")
+    if match.group(1) == own and chosen in (None, own):
+        return match.group(2)
+    if chosen is not None and match.group(1) == chosen and record.attempts > 1:
+        return match.group(2)
+    return None
+
+
 def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure) -> dict[str, Any]:
     """Apply the retry policy to one failed attempt."""
+    call_id = created_by_earlier_attempt(rt, task_id, failure)
+    if call_id is not None:
+        result = {"callId": call_id, "clientUniqueId": f"gongq-{task_id}", "requestId": None}
+        if rt.store.get(task_id).payload.get("clientUniqueId"):
+            result["clientUniqueId"] = str(rt.store.get(task_id).payload["clientUniqueId"])
+        summary = f"Gong already holds call {call_id} from an earlier attempt (409 on its clientUniqueId)"
+        rt.store.mark_succeeded(task_id, result, summary)
+        log.warning("%s; not created again", summary, extra={"task_id": task_id})
+        return {"task_id": task_id, "status": TaskStatus.SUCCEEDED.value}
     if isinstance(failure, BudgetExhausted):
         # The task never reached Gong: park it until the budget resets, attempt refunded.
         rt.store.mark_deferred(task_id, failure.reason, failure.reset_at, refund_attempt=True)
@@ -78,7 +121,7 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
                     "attempt %d failed, deferred %.0f s (past the visibility timeout): %s",
                     attempts,
                     delay,
-                    failure.reason,
+                    loggable(rt, failure.reason),
                     extra={"task_id": task_id},
                 )
                 return {"task_id": task_id, "status": TaskStatus.DEFERRED.value}
@@ -87,14 +130,14 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
                 "attempt %d failed, retrying in %.1f s: %s",
                 attempts,
                 delay,
-                failure.reason,
+                loggable(rt, failure.reason),
                 extra={"task_id": task_id},
             )
             raise task.retry(countdown=delay, max_retries=None)
         rt.store.mark_dead(task_id, f"gave up after {attempts} attempts: {failure.reason}")
     else:
         rt.store.mark_dead(task_id, failure.reason)
-    log.error("task dead-lettered: %s", failure.reason, extra={"task_id": task_id})
+    log.error("task dead-lettered: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
     return {"task_id": task_id, "status": TaskStatus.DEAD.value}
 
 

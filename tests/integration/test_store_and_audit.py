@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +15,7 @@ import redis
 from worker.audit import AuditLog
 from worker.errors import UnknownTask
 from worker.keys import Keys
+from worker.settings import Settings, settings_env
 from worker.store import TaskStatus, TaskStore
 
 pytestmark = pytest.mark.integration
@@ -120,3 +124,57 @@ def test_audit_verify_detects_a_deleted_event(audit: AuditLog, redis_client: red
     check = audit.verify()
     assert not check.ok
     assert check.broken_at == events[2].stream_id
+
+
+def test_audit_verify_detects_an_inserted_event(
+    audit: AuditLog, redis_client: redis.Redis, keys: Keys
+) -> None:
+    for i in range(3):
+        audit.append(f"t{i}", "queued")
+    events = audit.events()
+    # Rebuild the stream with a forged event, chained onto the second one, inserted after it.
+    redis_client.delete(keys.audit)
+    forged_id = ""
+    for event in events:
+        redis_client.xadd(keys.audit, {**event.fields, "prev": event.prev, "hash": event.hash})
+        if event is events[1]:
+            forged = {
+                "task_id": "forged",
+                "event": "succeeded",
+                "at": "0",
+                "prev": event.hash,
+                "hash": "f" * 64,
+            }
+            forged_id = redis_client.xadd(keys.audit, forged)
+    check = audit.verify()
+    assert not check.ok
+    assert check.broken_at == forged_id
+
+
+def test_gongq_audit_verify_exits_1_and_names_the_altered_event(
+    audit: AuditLog, redis_client: redis.Redis, keys: Keys, settings: Settings
+) -> None:
+    for i in range(3):
+        audit.append(f"t{i}", "queued")
+    events = audit.events()
+    redis_client.delete(keys.audit)
+    for event in events:
+        fields = {**event.fields, "prev": event.prev, "hash": event.hash}
+        if event is events[1]:
+            fields["task_id"] = "someone-else"
+        redis_client.xadd(keys.audit, fields, id=event.stream_id)
+    env = {
+        **os.environ,
+        **settings_env(settings.model_copy(update={"key_prefix": keys.prefix})),
+        "OPENAI_AGENTS_DISABLE_TRACING": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "producer", "audit", "verify", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert events[1].stream_id in done.stdout
