@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,6 +125,11 @@ def _show_record(record: dict[str, Any]) -> None:
     for key in ("id", "operation", "status", "attempts", "source", "error", "summary"):
         if record.get(key) not in (None, ""):
             table.add_row(key, str(record[key]))
+    if record.get("next_attempt_at"):
+        # Retrying or deferred (daily Gong budget spent): say when it runs again.
+        when = datetime.fromtimestamp(float(record["next_attempt_at"]), UTC)
+        wait = max(0.0, float(record["next_attempt_at"]) - time.time())
+        table.add_row("runs again", f"{when:%Y-%m-%d %H:%M:%S} UTC (in {wait:.0f} s)")
     if record.get("result") is not None:
         table.add_row("result", json.dumps(record["result"], indent=1)[:2000])
     console.print(table)
