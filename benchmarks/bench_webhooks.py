@@ -92,6 +92,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--workers", type=int, default=2, help="webhook server processes")
     args = parser.parse_args()
 
     store = redis.Redis.from_url(args.redis_url)
@@ -102,7 +103,18 @@ def main() -> int:
     port = free_port()
     env = {**os.environ, **settings_env(settings)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "producer", "webhooks", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "producer",
+            "webhooks",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -123,7 +135,8 @@ def main() -> int:
     p50 = statistics.median(ordered)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     print(
-        f"{len(ordered)} signed HubSpot batches at {args.rate:.0f}/s for {args.seconds:.0f} s: "
+        f"{len(ordered)} signed HubSpot batches at {args.rate:.0f}/s for {args.seconds:.0f} s "
+        f"({args.workers} server processes): "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1]:.1f} ms, non-2xx {failures} "
         f"(goal p99 ≤ {GOAL_P99_MS:.0f} ms)"
     )

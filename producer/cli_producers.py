@@ -123,6 +123,7 @@ def batch(
 def webhooks(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8780,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes sharing the port.")] = 1,
 ) -> None:
     """Serve the webhook producers (HubSpot, signed tasks, erasure lists); OpenAPI docs at /docs.
 
@@ -132,7 +133,7 @@ def webhooks(
     from producer.webhooks.app import serve
 
     try:
-        serve(host, port, get_settings())
+        serve(host, port, get_settings(), workers=workers)
     except GongqError as exc:
         raise fail(str(exc)) from None
 

@@ -53,6 +53,28 @@ def create_app(
     return app
 
 
-def serve(host: str, port: int, settings: Settings) -> None:
-    """Run the service with uvicorn until interrupted."""
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+def app_from_environment() -> FastAPI:
+    """The app built from the process environment: what each of several uvicorn workers runs."""
+    return create_app(get_settings())
+
+
+def serve(host: str, port: int, settings: Settings, workers: int = 1) -> None:
+    """Run the service with uvicorn until interrupted; ``workers`` processes share the port.
+
+    Enqueueing is CPU-bound Python plus a few Redis round trips per request, so one process
+    tops out at a few hundred requests per second; more workers use more cores. No access log:
+    at hundreds of requests per second it would cost more than the work.
+    """
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        return
+    settings.require_webhook_secrets()  # fail here, once, rather than in every worker
+    uvicorn.run(
+        "producer.webhooks.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
