@@ -188,14 +188,18 @@ class Settings(BaseSettings):
         An unsigned or guessable secret would let anyone enqueue erasures, so the webhook
         service calls this before it listens. Sandbox mode accepts its placeholders.
         """
+        self._require_real(
+            ("GONGQ_WEBHOOK_SECRET", self.webhook_secret),
+            ("GONGQ_HUBSPOT_CLIENT_SECRET", self.hubspot_client_secret),
+        )
+
+    def _require_real(self, *secrets: tuple[str, SecretStr]) -> None:
+        """ConfigurationError naming every secret that is empty or a placeholder (not in sandbox mode)."""
         if self.sandbox:
             return
         missing = [
             name
-            for name, secret in (
-                ("GONGQ_WEBHOOK_SECRET", self.webhook_secret),
-                ("GONGQ_HUBSPOT_CLIENT_SECRET", self.hubspot_client_secret),
-            )
+            for name, secret in secrets
             if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
             or secret.get_secret_value().startswith("sandbox-")
         ]
@@ -235,23 +239,11 @@ class Settings(BaseSettings):
         Called when a worker or service starts rather than at construction, so ``--help`` and
         offline commands work without keys. Sandbox mode accepts anything.
         """
-        if self.sandbox:
-            return
-        missing = [
-            name
-            for name, secret in (
-                ("OPENAI_API_KEY", self.openai_api_key),
-                ("COMPOSIO_API_KEY", self.composio_api_key),
-                ("GONGQ_PII_KEY", self.pii_key),
-            )
-            if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
-            or secret.get_secret_value().startswith("sandbox-")
-        ]
-        if missing:
-            raise ConfigurationError(
-                f"{', '.join(missing)} must be set to real values outside sandbox mode "
-                "(set GONGQ_SANDBOX=1 to run against the offline stand-ins)"
-            )
+        self._require_real(
+            ("OPENAI_API_KEY", self.openai_api_key),
+            ("COMPOSIO_API_KEY", self.composio_api_key),
+            ("GONGQ_PII_KEY", self.pii_key),
+        )
 
 
 @lru_cache(maxsize=1)
