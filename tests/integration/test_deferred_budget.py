@@ -9,7 +9,6 @@ release loop puts them back on the queue and they run.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -17,30 +16,13 @@ import pytest
 import redis
 
 from producer.client import GongqClient
-from producer.processes import Processes, free_port, wait_until
+from producer.processes import Processes, wait_until
 from worker.keys import Keys
 from worker.ratelimit import GongRateLimiter
 from worker.settings import Settings
 from worker.store import TaskStatus
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def own_redis_settings(processes: Processes, settings: Settings) -> Settings:
-    """The session settings on a redis-server of this module's own.
-
-    The session's shared worker consumes the shared database's queues and would take (and drop,
-    finding no record under its prefix) the tasks meant for this module's workers.
-    """
-    url = processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/0")
-    return settings.model_copy(update={"redis_url": url})
-
-
-@pytest.fixture()
-def own_processes() -> Iterator[Processes]:
-    with Processes() as started:
-        yield started
 
 
 def test_spent_budget_defers_until_reset_then_runs(

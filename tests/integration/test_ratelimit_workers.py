@@ -7,42 +7,16 @@ processes (stopped when the test ends), so no other test's worker takes these ta
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from producer.client import GongqClient
-from producer.processes import Processes, free_port, wait_until
+from producer.processes import Processes, wait_until
 from worker.operations.examples import USER
 from worker.settings import Settings
 from worker.store import TaskStatus
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def own_redis_settings(processes: Processes, settings: Settings) -> Settings:
-    """The session settings on a redis-server of this module's own.
-
-    The session's shared worker consumes the shared database's queues and would take (and drop,
-    finding no record under its prefix) the tasks meant for this module's workers.
-    """
-    url = processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/0")
-    return settings.model_copy(update={"redis_url": url})
-
-
-@pytest.fixture()
-def prefixed(own_redis_settings: Settings) -> Settings:
-    """The module's settings under a fresh key prefix (own limiter bucket, day counter, records)."""
-    return own_redis_settings.model_copy(update={"key_prefix": f"rl-{uuid.uuid4().hex[:8]}"})
-
-
-@pytest.fixture()
-def own_processes() -> Iterator[Processes]:
-    with Processes() as started:
-        yield started
 
 
 def test_four_workers_stay_under_gongs_limit(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -19,27 +18,11 @@ from typer.testing import CliRunner
 
 from producer.cli_reliability import register
 from producer.client import GongqClient
-from producer.processes import Processes, free_port, wait_until
+from producer.processes import Processes, wait_until
 from worker.settings import Settings, get_settings, settings_env
 from worker.store import TaskStatus
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def own_redis_settings(processes: Processes, settings: Settings) -> Settings:
-    """The session settings on a redis-server of this module's own.
-
-    The session's shared worker consumes the shared database's queues and would take (and drop,
-    finding no record under its prefix) the tasks meant for this module's workers.
-    """
-    url = processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/0")
-    return settings.model_copy(update={"redis_url": url})
-
-
-@pytest.fixture()
-def prefixed(own_redis_settings: Settings) -> Settings:
-    return own_redis_settings.model_copy(update={"key_prefix": f"retry-{uuid.uuid4().hex[:8]}"})
 
 
 @pytest.fixture()

@@ -8,7 +8,6 @@ the policy short: the 4th retry raised MaxRetriesExceededError and the task stay
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,12 +18,6 @@ from worker.settings import Settings
 from worker.store import TaskStatus
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture()
-def own_processes() -> Iterator[Processes]:
-    with Processes() as started:
-        yield started
 
 
 def test_five_transient_failures_dead_letter_the_task(

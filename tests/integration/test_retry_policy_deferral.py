@@ -16,7 +16,6 @@ import pytest
 import redis
 from celery import Task
 
-from producer.processes import Processes, free_port
 from worker.app import celery_app
 from worker.deferred import release_due, visibility_timeout
 from worker.errors import BudgetExhausted, Retryable
@@ -26,17 +25,6 @@ from worker.store import TaskStatus
 from worker.tasks import _handle_failure, max_countdown
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def own_redis_settings(processes: Processes, settings: Settings) -> Settings:
-    """The session settings on a redis-server of this module's own.
-
-    The session's shared worker consumes the shared database's queues and would take (and drop,
-    finding no record under its prefix) the tasks meant for this module's workers.
-    """
-    url = processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/0")
-    return settings.model_copy(update={"redis_url": url})
 
 
 class Retried(Exception):
