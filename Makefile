@@ -28,7 +28,7 @@ lint: $(STAMP) ## ruff + mypy --strict
 	$(BIN)/python tools/readme_tables.py
 
 bench: $(STAMP) ## Benchmarks (not part of `make test`)
-	$(BIN)/python -m pytest -q benchmarks
+	OPENAI_AGENTS_DISABLE_TRACING=1 $(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
