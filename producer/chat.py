@@ -23,10 +23,13 @@ from agents.extensions.memory.redis_session import RedisSession
 from agents.memory import Session
 
 from worker.ask_agent import build_ask_agent
+from worker.connections import redis_client
 from worker.errors import ConfigurationError, GongqError, Retryable
 from worker.executor import run_agent
 from worker.guard import PinGuard
+from worker.keys import Keys
 from worker.operations import Operation, OperationKind, get_operation
+from worker.ratelimit import GongRateLimiter
 from worker.settings import Settings
 from worker.toolrouter import ToolRouterSessions
 from worker.verdict import judge_free_form
@@ -122,6 +125,8 @@ async def converse(
     interactive = not as_json and sys.stdin.isatty()
     confirm = _terminal_confirm(out) if interactive else _scripted_confirm(allow_writes)
     history = open_history(settings, conversation_id, sqlite_path)
+    # The chat's Gong requests count against the same company-wide limits as the workers'.
+    limiter = GongRateLimiter(redis_client(settings), Keys(settings.key_prefix), settings)
     turns: list[Turn] = []
     try:
         for raw in _prompted(lines, out, interactive):
@@ -130,7 +135,7 @@ async def converse(
                 continue
             if request.lower() in EXIT_WORDS:
                 break
-            guard = PinGuard(get_operation("ask"), None, confirm=confirm)
+            guard = PinGuard(get_operation("ask"), None, confirm=confirm, limiter=limiter)
             agent = build_ask_agent(session, settings.model, guard)
             turn = await _answer(agent, request, settings, history)
             turn.refused.extend(guard.refusals)

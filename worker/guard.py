@@ -28,9 +28,11 @@ from typing import Any
 
 from agents import MCPToolApprovalFunctionResult, MCPToolApprovalRequest
 
+from worker.errors import Retryable
 from worker.evidence import MULTI_EXECUTE
 from worker.operations import Operation, by_slug
-from worker.operations.base import OperationKind
+from worker.operations.base import Lane, OperationKind
+from worker.ratelimit import GongRateLimiter
 
 #: Tool Router meta-tools that only read tool metadata: no approval needed.
 DESCRIBING_TOOLS = ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_GET_TOOL_SCHEMAS")
@@ -44,8 +46,13 @@ class PinGuard:
     planned: dict[str, Any] | None
     #: For a person at a terminal (``gongq ask``): asked before a free-form writing call.
     confirm: Callable[[Operation, dict[str, Any]], bool] | None = None
+    #: Takes Gong rate-limit tokens for an approved call, right before the provider makes it.
+    limiter: GongRateLimiter | None = None
     refusals: list[str] = field(default_factory=list)
     approved: int = 0
+    #: The limiter's refusal (daily budget spent, no token in time): the run stops, the retry
+    #: policy decides (defer to midnight, or retry).
+    limited: Retryable | None = None
 
     def review(self, tool: str, raw_arguments: str | dict[str, Any] | None) -> str | None:
         """``None`` to approve the call, else the reason it is refused (no personal values)."""
@@ -86,14 +93,34 @@ class PinGuard:
             return f"{slug} with changed pinned arguments: {', '.join(changed)}"
         return None
 
-    def on_approval_request(self, request: MCPToolApprovalRequest) -> MCPToolApprovalFunctionResult:
-        """The Agents SDK's approval hook: approve planned calls, refuse and record the rest."""
+    async def on_approval_request(self, request: MCPToolApprovalRequest) -> MCPToolApprovalFunctionResult:
+        """The Agents SDK's approval hook: approve planned calls, refuse and record the rest.
+
+        An approved call that runs Gong tools first takes one rate-limit token per tool: the
+        approval is the last moment before the provider calls Gong, so the limiter spaces the
+        Gong requests themselves, not the starts of tasks (which are a model turn earlier).
+        """
         reason = self.review(request.data.name, request.data.arguments)
-        if reason is None:
-            self.approved += 1
-            return {"approve": True}
-        self.refusals.append(reason)
-        return {"approve": False, "reason": f"refused by gongq's pin guard: {reason}"}
+        if reason is not None:
+            self.refusals.append(reason)
+            return {"approve": False, "reason": f"refused by gongq's pin guard: {reason}"}
+        gong_calls = _gong_calls(request.data.name, request.data.arguments)
+        if self.limiter is not None and gong_calls:
+            try:
+                await self.limiter.acquire(priority=self.operation.lane is Lane.PRIVACY, cost=gong_calls)
+            except Retryable as exc:
+                self.limited = exc
+                return {"approve": False, "reason": "Gong's rate limit: not now"}
+        self.approved += 1
+        return {"approve": True}
+
+
+def _gong_calls(tool: str, raw: str | dict[str, Any] | None) -> int:
+    """How many Gong requests an approved call makes (one per Gong tool it executes)."""
+    if tool != MULTI_EXECUTE:
+        return 0
+    calls = _arguments(raw).get("tools")
+    return len(calls) if isinstance(calls, list) else 0
 
 
 def _arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:

@@ -191,6 +191,13 @@ class GongRateLimiter:
             wait = min(decision.value, remaining, PRIVACY_WAITING_TTL_SECONDS / 2 if priority else remaining)
             await asyncio.sleep(max(wait, 0.001))
 
+    def check_budget(self) -> None:
+        """:class:`BudgetExhausted` now if today's budget is already spent (takes no token), so a
+        task that cannot reach Gong today costs no model request either."""
+        seconds, _ = self._redis.time()
+        if self.used_today() >= self._settings.gong_daily_budget:
+            raise BudgetExhausted(float((int(seconds) // 86400 + 1) * 86400))
+
     def used_today(self) -> int:
         """Requests granted so far on the current UTC date (by Redis's clock)."""
         return int(self._redis.get(self.current_day_key()) or 0)

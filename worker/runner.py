@@ -94,9 +94,10 @@ async def planned_arguments(record: TaskRecord, settings: Settings) -> dict[str,
 
 
 def settle_run(runtime: Runtime, task_id: str, outcome: RunOutcome, guard: PinGuard) -> None:
-    """Count the run's model usage; then a run in which the pin guard refused a call is a
-    security violation: audited, not retried. The refused call never reached Gong; whatever
-    else the run did is not trusted either."""
+    """Count the run's model usage; then: a run the rate limiter stopped fails as the limiter
+    said (budget spent → deferred; no token in time → retried); a run in which the pin guard
+    refused a call is a security violation, audited, not retried. Neither refused call reached
+    Gong; whatever else such a run did is not trusted either."""
     record_model_usage(
         runtime.redis,
         runtime.keys,
@@ -104,6 +105,8 @@ def settle_run(runtime: Runtime, task_id: str, outcome: RunOutcome, guard: PinGu
         outcome.output_tokens,
         requests=outcome.model_requests,
     )
+    if guard.limited is not None:
+        raise guard.limited
     if not guard.refusals:
         return
     reason = "; ".join(guard.refusals)
@@ -128,9 +131,8 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     session = await runtime.sessions.get(runtime.settings.user_id)
     if operation.is_free_form:
         prompt = AskPayload.model_validate(record.payload).prompt
-        # A free-form answer usually takes more than one Gong request (search, then fetch).
-        await runtime.limiter.acquire(priority=False, cost=2)
-        guard = PinGuard(operation, None)
+        runtime.limiter.check_budget()
+        guard = PinGuard(operation, None, limiter=runtime.limiter)
         agent = build_ask_agent(session, runtime.settings.model, guard)
         outcome = await run_agent(agent, prompt, runtime.settings)
         settle_run(runtime, task_id, outcome, guard)
@@ -140,9 +142,9 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     else:
         arguments = await planned_arguments(record, runtime.settings)
         plan = single_tool_plan(operation.slug, arguments)
-        guard = PinGuard(operation, arguments)
+        runtime.limiter.check_budget()
+        guard = PinGuard(operation, arguments, limiter=runtime.limiter)
         agent = build_typed_agent(operation.name, plan, session, runtime.settings.model, guard)
-        await runtime.limiter.acquire(priority=operation.lane is Lane.PRIVACY, cost=1)
         outcome = await run_agent(agent, f"Run gongq task {task_id} ({operation.name}).", runtime.settings)
         settle_run(runtime, task_id, outcome, guard)
         result = judge_typed(operation, arguments, outcome.evidence)

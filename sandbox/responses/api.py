@@ -40,6 +40,15 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _first_user_text(raw_input: Any) -> str:
+    if isinstance(raw_input, str):
+        return raw_input
+    for item in raw_input or []:
+        if isinstance(item, dict) and item.get("role") == "user":
+            return _text_of(item.get("content"))
+    return ""
+
+
 def _loads(arguments: Any) -> dict[str, Any]:
     try:
         value = json.loads(arguments) if isinstance(arguments, str) else arguments
@@ -100,7 +109,6 @@ class ResponsesApi:
                 return _error(400, "We could not parse the JSON body of your request.")
             if body.get("stream"):
                 return _error(400, "The sandbox model does not stream; call without stream=true.")
-            await asyncio.sleep(self.latency)
             return await self._respond(body)
 
         @router.get("/_sandbox/openai/requests", tags=["sandbox control"])
@@ -148,9 +156,17 @@ class ResponsesApi:
             if i.get("type") in ("mcp_call", "mcp_approval_request")
         }
 
+        thought = False
         async with AsyncExitStack() as stack:
             connections: dict[str, McpConnection] = {}
             while final is None:
+                # One model turn of latency per response, spent on its first new decision: a
+                # call approved in the previous response runs at once (it was decided then), as
+                # the real API runs approved calls before the model generates again.
+                resuming = bool(pending) and pending[0].get("id") in decisions
+                if not resuming and not thought:
+                    await asyncio.sleep(self.latency)
+                    thought = True
                 step = (
                     planner.next_plan_step(plan, outputs, default_label)
                     if plan is not None
@@ -279,6 +295,9 @@ class ResponsesApi:
                 "time": now,
                 "model": body.get("model"),
                 "has_plan": has_plan,
+                # The request's first user message (a typed task's names its task id), so tests
+                # can tell which task a request belonged to.
+                "user_text": _first_user_text(body.get("input"))[:200],
                 "tools_called": called,
                 "usage": usage,
                 # Size of what the model was shown, so tests can prove files never ride in prompts.

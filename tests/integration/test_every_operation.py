@@ -80,19 +80,21 @@ def test_operation_succeeds_through_a_worker_with_a_result_of_its_model(
         for entry in sandbox.get("/_sandbox/gong/requests").json()["requests"]
         if entry["method"] == tool.method and pattern.match(entry["path"])
     ]
-    assert [entry["status"] for entry in answered] in ([200], [201])
+    # Background erasure-verification lookups of earlier tests may add to the log; every
+    # request to this tool must have succeeded, and there is at least the task's own.
+    assert answered and all(entry["status"] in (200, 201) for entry in answered)
 
 
 def test_staged_call_media_reaches_gong_byte_for_byte(
     worker: Processes, client: GongqClient, sandbox: httpx.Client, media_url: str
 ) -> None:
-    record = client.wait(
-        client.enqueue("add_call_media", example("add_call_media", media_url=media_url)).task_id
-    )
+    task = client.enqueue("add_call_media", example("add_call_media", media_url=media_url))
+    record = client.wait(task.task_id)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     received = sandbox.get("/_sandbox/gong/calls/7782342274025937800/media").json()
     assert received["sha256"] == hashlib.sha256(RECORDING).hexdigest()
-    prompts = sandbox.get("/_sandbox/openai/requests").json()["requests"]
+    logged = sandbox.get("/_sandbox/openai/requests").json()["requests"]
+    prompts = [r for r in logged if task.task_id in r["user_text"]]
     assert len(prompts) == 2  # propose, then run the approved call
     # The agent saw a storage key, never the recording: each prompt is smaller than the file.
     assert all(prompt["prompt_chars"] < len(RECORDING) for prompt in prompts)

@@ -100,10 +100,11 @@ def test_list_users_returns_the_simulated_company(
 def test_typed_task_takes_two_model_requests_one_to_propose_one_to_run_the_approved_call(
     worker: Processes, client: GongqClient, sandbox: httpx.Client
 ) -> None:
-    before = sandbox.get("/_sandbox/openai/requests").json()["count"]
-    record = client.wait(client.enqueue("list_users", {}).task_id, timeout=60)
+    task = client.enqueue("list_users", {})
+    record = client.wait(task.task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
-    requests = sandbox.get("/_sandbox/openai/requests").json()["requests"][before:]
+    logged = sandbox.get("/_sandbox/openai/requests").json()["requests"]
+    requests = [r for r in logged if task.task_id in r["user_text"]]
     # The first response asks for approval of the planned call; the pin guard approves it and
     # the second response runs it and answers (the hosted MCP approval protocol).
     assert len(requests) == 2
