@@ -8,6 +8,7 @@ The OpenAI client's own retries are off, so the one retry policy (``worker.tasks
 from __future__ import annotations
 
 import asyncio
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from openai.types.responses.response_output_item import McpCall
 from worker.errors import Permanent, Retryable
 from worker.evidence import Evidence, McpCallRecord, parse_arguments
 from worker.settings import Settings
+
+SSL_CONTEXT = ssl.create_default_context()
 
 #: The model may take a few turns (e.g. after an approval); more means it is lost.
 MAX_TURNS = 6
@@ -70,6 +73,9 @@ async def run_agent(
         base_url=settings.effective_openai_base_url,
         max_retries=0,
         timeout=settings.task_timeout_seconds,
+        # The SDK's defaults, but with the process's one SSL context: building a context per
+        # client loads the CA bundle, which was half of a worker's CPU per task.
+        http_client=openai.DefaultAsyncHttpxClient(verify=SSL_CONTEXT),
     )
     model = OpenAIResponsesModel(model=str(agent.model or settings.model), openai_client=client)
     config = RunConfig(model=model, tracing_disabled=settings.sandbox, workflow_name="gongq")

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from sandbox.config import SandboxConfig
+from sandbox.responses.mcp_client import SSL_CONTEXT
 from sandbox.toolrouter.files import FileStorage
 from sandbox.toolrouter.meta_tools import HANDLERS, SCHEMAS, Connection
 
@@ -158,6 +159,7 @@ class ToolRouter:
                 base_url=base,
                 timeout=60,
                 auth=(self.config.gong_access_key, self.config.gong_access_key_secret),
+                verify=SSL_CONTEXT,
             )
 
         return make
