@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -131,6 +132,53 @@ class Processes(contextlib.AbstractContextManager["Processes"]):
             argv += ["--concurrency", str(concurrency)]
         self.start(name, argv, env={**settings_env(settings), "OPENAI_AGENTS_DISABLE_TRACING": "1"})
 
+    def child(self, name: str) -> subprocess.Popen[bytes]:
+        """The newest child started under ``name``."""
+        for child_name, child in reversed(self._children):
+            if child_name == name:
+                return child
+        raise KeyError(name)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the newest child ``name`` and its whole process group (a worker's pool too).
+
+        Nothing gets to clean up: no ack, no restore of unacked messages, as when a machine or
+        container dies. Each child leads its own session, so its group is exactly its processes.
+        """
+        child = self.child(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+
+    def terminate(self, name: str, timeout: float = 30) -> None:
+        """SIGTERM the newest child ``name`` and wait for it to exit (SIGKILL after ``timeout``)."""
+        child = self.child(name)
+        if child.poll() is None:
+            child.terminate()
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+    def start_persistent_redis(self, name: str, port: int, data_dir: Path) -> str:
+        """A redis-server on ``port`` with ``--appendonly yes`` in ``data_dir``; its URL (db 0).
+
+        Calling it again with the same port and directory after :meth:`terminate` restarts the
+        server on the data it wrote (SIGTERM makes Redis fsync the append-only file first).
+        """
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ConfigurationError("redis-server is not installed")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        argv += ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(data_dir)]
+        self.start(name, argv)
+        url = f"redis://127.0.0.1:{port}/0"
+        wait_until(lambda: redis_answers(url), 15, f"redis-server on port {port}")
+        return url
+
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.log_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
@@ -152,3 +200,22 @@ class Processes(contextlib.AbstractContextManager["Processes"]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def requeue_unacked(settings: Settings) -> int:
+    """Put every unacknowledged broker message back on its queue; how many there were.
+
+    What the broker does by itself once ``visibility_timeout`` has passed since a dead worker
+    took them (kombu's ``restore_visible``), without the wait: for tests and operators after a
+    worker is known dead. Call it only while no live worker holds messages, or their tasks are
+    delivered twice.
+    """
+    from worker.app import create_celery
+
+    app = create_celery(settings)
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        before = int(channel.client.hlen(channel.unacked_key))
+        channel.visibility_timeout = 0
+        channel.qos.restore_visible(num=max(before, 1) + 1000, interval=1)
+        return before

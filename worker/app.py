@@ -35,6 +35,12 @@ def create_celery(settings: Settings) -> Celery:
             "visibility_timeout": int(settings.task_timeout_seconds * 4 + 60),
         },
         broker_connection_retry_on_startup=True,
+        # Ride out a Redis restart (AOF keeps the data): publishing a task or a retry, and
+        # storing Celery's own result, try again for about as long as worker.connections does.
+        task_publish_retry_policy={"max_retries": 40, "interval_start": 0, "interval_step": 0.25, "interval_max": 1},
+        result_backend_always_retry=True,
+        result_backend_max_retries=40,
+        result_backend_max_sleep_between_retries_ms=1000,
         result_expires=7 * 24 * 3600,
         task_track_started=True,
         worker_send_task_events=True,

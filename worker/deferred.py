@@ -67,13 +67,15 @@ def release_due(runtime: Runtime) -> int:
             except UnknownTask:
                 log.warning("deferred task has no record; dropped", extra={"task_id": task_id})
                 continue
+            # Queued before it is sent: a worker may take the message, run the task and record
+            # its outcome before this thread runs again, and "released" must not overwrite that.
+            runtime.store.mark_released(task_id)
             try:
                 send(runtime.settings, task_id, record.operation)
             except Exception:
                 # Put it back so the next round tries again, rather than losing the task.
-                runtime.redis.zadd(runtime.keys.deferred, {task_id: 0})
+                runtime.store.mark_deferred(task_id, "re-enqueueing failed", 0, refund_attempt=False)
                 raise
-            runtime.store.mark_released(task_id)
             log.info("deferred task released", extra={"task_id": task_id})
             released += 1
         if len(due) < RELEASE_BATCH:

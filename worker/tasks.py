@@ -70,8 +70,8 @@ def max_countdown(task: Task) -> float:
 _DUPLICATE_CALL = re.compile(r"A call with clientUniqueId (\S+) already exists: (\d+)")
 
 
-def created_by_earlier_attempt(rt: Runtime, task_id: str, failure: TaskFailure) -> str | None:
-    """The call id when an add_call attempt got 409 for the clientUniqueId this task sends.
+def created_by_earlier_attempt(rt: Runtime, task_id: str, failure: TaskFailure) -> tuple[str, str] | None:
+    """(call id, clientUniqueId) when an add_call attempt got 409 for the clientUniqueId this task sends.
 
     An earlier attempt created the call and its worker died before recording success (the
     model provider runs the tool even when the worker is gone); Gong refusing the second
@@ -86,20 +86,17 @@ def created_by_earlier_attempt(rt: Runtime, task_id: str, failure: TaskFailure) 
         return None
     own = f"gongq-{task_id}"
     chosen = record.payload.get("clientUniqueId")
-    if match.group(1) == own and chosen in (None, own):
-        return match.group(2)
-    if chosen is not None and match.group(1) == chosen and record.attempts > 1:
-        return match.group(2)
-    return None
+    ours = match.group(1) == own and chosen in (None, own)
+    ours = ours or (chosen is not None and match.group(1) == chosen and record.attempts > 1)
+    return (match.group(2), match.group(1)) if ours else None
 
 
 def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure) -> dict[str, Any]:
     """Apply the retry policy to one failed attempt."""
-    call_id = created_by_earlier_attempt(rt, task_id, failure)
-    if call_id is not None:
-        result = {"callId": call_id, "clientUniqueId": f"gongq-{task_id}", "requestId": None}
-        if rt.store.get(task_id).payload.get("clientUniqueId"):
-            result["clientUniqueId"] = str(rt.store.get(task_id).payload["clientUniqueId"])
+    created = created_by_earlier_attempt(rt, task_id, failure)
+    if created is not None:
+        call_id, client_unique_id = created
+        result = {"call_id": call_id, "client_unique_id": client_unique_id, "request_id": None}
         summary = f"Gong already holds call {call_id} from an earlier attempt (409 on its clientUniqueId)"
         rt.store.mark_succeeded(task_id, result, summary)
         log.warning("%s; not created again", summary, extra={"task_id": task_id})

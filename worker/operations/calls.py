@@ -66,7 +66,10 @@ class AddCallPayload(Payload):
 
 
 class AddCallResult(Result):
-    request_id: str = Field(alias="requestId")
+    """``request_id`` is None only when a redelivered attempt found the call an earlier attempt
+    of the same task had created (Gong's 409 on our clientUniqueId): that answer has no id."""
+
+    request_id: str | None = Field(alias="requestId")
     call_id: str = Field(alias="callId")
     client_unique_id: str = Field(alias="clientUniqueId")
 
