@@ -37,7 +37,12 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         # Ride out a Redis restart (AOF keeps the data): publishing a task or a retry, and
         # storing Celery's own result, try again for about as long as worker.connections does.
-        task_publish_retry_policy={"max_retries": 40, "interval_start": 0, "interval_step": 0.25, "interval_max": 1},
+        task_publish_retry_policy={
+            "max_retries": 40,
+            "interval_start": 0,
+            "interval_step": 0.25,
+            "interval_max": 1,
+        },
         result_backend_always_retry=True,
         result_backend_max_retries=40,
         result_backend_max_sleep_between_retries_ms=1000,
