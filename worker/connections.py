@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
@@ -18,7 +18,7 @@ REDIS_RETRIES = 40
 
 def redis_retry() -> Retry:
     """The retry policy of every gongq Redis client (connection refused, reset or timed out)."""
-    return Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), REDIS_RETRIES)
+    return Retry(ExponentialBackoff(base=0.05, cap=1.0), REDIS_RETRIES)
 
 
 def redis_client(settings: Settings) -> redis.Redis[str]:
