@@ -1,4 +1,4 @@
-"""Model requests and tokens per typed task (hosted executor), per operation.
+"""Model requests and tokens per typed task, per executor and operation.
 
 Standalone: ``.venv/bin/python -m benchmarks.bench_model_requests [--repeat N]``.
 One worker, model latency 0, Gong limit lifted; each operation runs alone (one task at a time)
@@ -6,9 +6,10 @@ so every /v1/responses request and Gong request in the sandbox logs between two 
 that task. Measured per operation: /v1/responses requests, input/output tokens as the sandbox
 model reports them in ``usage``, prompt characters and Gong requests. The hosted executor is
 expected to take 2 model requests per typed task: the first proposes the tool call, the pin guard
-approves it, the second runs it (a security requirement, not an inefficiency). There is no
-client-side executor in gongq (``Settings.executor`` accepts only "hosted"), so nothing is
-measured for one.
+approves it, the second runs it (a security requirement: one request would need
+``require_approval: "never"``, and then nothing checks the model's arguments before Gong). The
+client executor also takes 2: the model asks for the call, the worker runs it (guarded) over MCP
+and sends the output back, the model answers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from benchmarks.bench_saturation import payload
 from benchmarks.common import enqueue_and_wait, fresh_key, new_run_id, stack
 from producer.client import GongqClient, TaskRequest
 
+EXECUTORS = ("hosted", "client")
 OPERATIONS = [
     "list_users",
     "get_user",
@@ -32,14 +34,13 @@ OPERATIONS = [
 ]
 
 
-def run(quick: bool = False, repeat: int | None = None) -> dict[str, Any]:
-    """Per-operation request and token counts; the figures as a dict."""
-    times = repeat or (1 if quick else 2)
+def measure(executor: str, times: int) -> dict[str, Any]:
+    """Per-operation figures for one executor, on a stack (sandbox, Redis, worker) of its own."""
     per_op: dict[str, Any] = {}
     with stack() as s:
         s.configure_sandbox(latency=0.0, gong_per_second=1000.0)
-        settings = s.settings(gong_rate_per_second=1000.0, gong_rate_burst=1000.0)
-        s.start_workers(settings, 1, 2, prefix="model")
+        settings = s.settings(gong_rate_per_second=1000.0, gong_rate_burst=1000.0, executor=executor)
+        s.start_workers(settings, 1, 2, prefix=f"model-{executor}")
         client = GongqClient(settings, source="bench")
         run_id = new_run_id()
         seq = 0
@@ -69,14 +70,17 @@ def run(quick: bool = False, repeat: int | None = None) -> dict[str, Any]:
     requests = [v["model_requests"] for v in per_op.values()]
     tokens = [v["input_tokens"] + v["output_tokens"] for v in per_op.values()]
     return {
-        "executor": "hosted",
-        "repeat": times,
         "operations": per_op,
         "model_requests_per_task_min": min(requests),
         "model_requests_per_task_max": max(requests),
         "tokens_per_task_mean": round(sum(tokens) / len(tokens), 1),
-        "client_executor": None,
     }
+
+
+def run(quick: bool = False, repeat: int | None = None) -> dict[str, Any]:
+    """Per-executor, per-operation request and token counts; the figures as a dict."""
+    times = repeat or (1 if quick else 2)
+    return {"repeat": times, "executors": {executor: measure(executor, times) for executor in EXECUTORS}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from agents import Agent, SQLiteSession
 from agents.extensions.memory.redis_session import RedisSession
 from agents.memory import Session
 
+from worker.agent import ToolAccess, tool_access
 from worker.ask_agent import build_ask_agent
 from worker.connections import redis_client
 from worker.errors import ConfigurationError, GongqError, Retryable
@@ -136,8 +137,8 @@ async def converse(
             if request.lower() in EXIT_WORDS:
                 break
             guard = PinGuard(get_operation("ask"), None, confirm=confirm, limiter=limiter)
-            agent = build_ask_agent(session, settings.model, guard)
-            turn = await _answer(agent, request, settings, history)
+            access = tool_access(session, guard, settings)
+            turn = await _answer(build_ask_agent(access, settings.model), access, request, settings, history)
             turn.refused.extend(guard.refusals)
             turns.append(turn)
             _show(turn, out, as_json, conversation_id)
@@ -147,13 +148,15 @@ async def converse(
     return turns
 
 
-async def _answer(agent: Agent[Any], request: str, settings: Settings, history: Session) -> Turn:
+async def _answer(
+    agent: Agent[Any], access: ToolAccess, request: str, settings: Settings, history: Session
+) -> Turn:
     """One turn; a transient failure (Gong or model rate limit) is retried after its Retry-After,
     with the failed attempt taken out of the history so the conversation reads as one answer."""
     for attempt in range(1, TURN_ATTEMPTS + 1):
         kept = len(await history.get_items())
         try:
-            outcome = await run_agent(agent, request, settings, session=history)
+            outcome = await run_agent(agent, request, settings, session=history, evidence=access.evidence)
             result = judge_free_form(outcome.evidence, str(outcome.final_output))
         except Retryable as exc:
             await _forget_since(history, kept)

@@ -8,13 +8,17 @@ model follows the same ``<gongq-plan>`` block deterministically.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
-from agents import Agent, HostedMCPTool
+from agents import Agent, HostedMCPTool, Tool
+from agents.mcp import MCPServer
 from pydantic import BaseModel
 
-from worker.evidence import MULTI_EXECUTE
+from worker.client_executor import GuardedToolRouter
+from worker.evidence import MULTI_EXECUTE, Evidence
 from worker.guard import PinGuard
+from worker.settings import Settings
 from worker.toolrouter import ToolRouterSession
 
 SERVER_LABEL = "tool_router"
@@ -74,13 +78,34 @@ def tool_router_tool(session: ToolRouterSession, guard: PinGuard) -> HostedMCPTo
     )
 
 
-def build_typed_agent(
-    operation_name: str, plan: Plan, session: ToolRouterSession, model: str, guard: PinGuard
-) -> Agent[Any]:
+@dataclass(frozen=True)
+class ToolAccess:
+    """How an agent reaches the Tool Router under the configured executor.
+
+    ``hosted``: a :class:`HostedMCPTool` (the provider calls the MCP server; evidence comes from
+    the ``mcp_call`` items it reports). ``client``: a :class:`GuardedToolRouter` the worker
+    connects to itself (evidence is what it sent and received).
+    """
+
+    tools: list[Tool] = field(default_factory=list)
+    mcp_servers: list[MCPServer] = field(default_factory=list)
+    evidence: Evidence | None = None
+
+
+def tool_access(session: ToolRouterSession, guard: PinGuard, settings: Settings) -> ToolAccess:
+    """The Tool Router as ``settings.executor`` says, every call reviewed by ``guard``."""
+    if settings.executor == "client":
+        server = GuardedToolRouter(session, guard, settings.task_timeout_seconds)
+        return ToolAccess(mcp_servers=[server], evidence=server.evidence)
+    return ToolAccess(tools=[tool_router_tool(session, guard)])
+
+
+def build_typed_agent(operation_name: str, plan: Plan, access: ToolAccess, model: str) -> Agent[Any]:
     """An agent whose instructions hold ``plan``; its final output is a one-line summary."""
     return Agent(
         name=f"gongq {operation_name}",
         model=model,
         instructions=TYPED_OPERATION_PROMPT.format(plan=json.dumps(plan.model_dump(), sort_keys=True)),
-        tools=[tool_router_tool(session, guard)],
+        tools=list(access.tools),
+        mcp_servers=list(access.mcp_servers),
     )

@@ -10,9 +10,7 @@ from typing import Any
 
 from agents import Agent
 
-from worker.agent import tool_router_tool
-from worker.guard import PinGuard
-from worker.toolrouter import ToolRouterSession
+from worker.agent import ToolAccess
 
 ASK_PROMPT = """\
 You are a helpful assistant that can access Gong through the tool_router MCP server.
@@ -22,8 +20,12 @@ Never erase or delete data unless the user asked for exactly that record.
 """
 
 
-def build_ask_agent(session: ToolRouterSession, model: str, guard: PinGuard) -> Agent[Any]:
-    """The guide's agent, pointed at a cached Tool Router session, its calls reviewed by ``guard``."""
+def build_ask_agent(access: ToolAccess, model: str) -> Agent[Any]:
+    """The guide's agent on a cached Tool Router session (``access`` carries the pin guard)."""
     return Agent(
-        name="Gong Assistant", model=model, instructions=ASK_PROMPT, tools=[tool_router_tool(session, guard)]
+        name="Gong Assistant",
+        model=model,
+        instructions=ASK_PROMPT,
+        tools=list(access.tools),
+        mcp_servers=list(access.mcp_servers),
     )

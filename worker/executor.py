@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import openai
 from agents import Agent, RunConfig, Runner
 from agents.exceptions import AgentsException, MaxTurnsExceeded, ModelBehaviorError
 from agents.items import ToolCallItem
+from agents.mcp import MCPServer
 from agents.memory import Session
 from agents.models.openai_responses import OpenAIResponsesModel
 from openai.types.responses.response_output_item import McpCall
@@ -64,10 +66,28 @@ def evidence_from_items(items: list[Any]) -> Evidence:
     return evidence
 
 
+async def _connect(server: MCPServer) -> None:
+    """Open a client-executor MCP connection; failing to is transient (the Tool Router is down)."""
+    try:
+        await server.connect()  # type: ignore[no-untyped-call]
+    except Exception as exc:  # transport and protocol errors of several libraries
+        raise Retryable(f"could not connect to the Tool Router MCP server: {type(exc).__name__}") from exc
+
+
 async def run_agent(
-    agent: Agent[Any], prompt: str, settings: Settings, *, session: Session | None = None
+    agent: Agent[Any],
+    prompt: str,
+    settings: Settings,
+    *,
+    session: Session | None = None,
+    evidence: Evidence | None = None,
 ) -> RunOutcome:
-    """Run ``agent`` on ``prompt`` within the task timeout and map every failure to our errors."""
+    """Run ``agent`` on ``prompt`` within the task timeout and map every failure to our errors.
+
+    The agent's MCP servers (client executor) are connected here, in the task that runs the
+    agent, as the SDK requires; ``evidence`` is theirs (what the worker itself called), else it
+    is read from the provider's ``mcp_call`` items (hosted executor).
+    """
     client = openai.AsyncOpenAI(
         api_key=settings.openai_api_key.get_secret_value() or "sandbox-key",
         base_url=settings.effective_openai_base_url,
@@ -80,7 +100,10 @@ async def run_agent(
     model = OpenAIResponsesModel(model=str(agent.model or settings.model), openai_client=client)
     config = RunConfig(model=model, tracing_disabled=settings.sandbox, workflow_name="gongq")
     try:
-        async with asyncio.timeout(settings.task_timeout_seconds):
+        async with asyncio.timeout(settings.task_timeout_seconds), AsyncExitStack() as servers:
+            for server in agent.mcp_servers:
+                servers.push_async_callback(server.cleanup)
+                await _connect(server)
             result = await Runner.run(agent, prompt, run_config=config, max_turns=MAX_TURNS, session=session)
     except TimeoutError as exc:
         raise Retryable(f"agent run exceeded {settings.task_timeout_seconds:.0f} s") from exc
@@ -98,7 +121,7 @@ async def run_agent(
     finally:
         await client.close()
     return RunOutcome(
-        evidence=evidence_from_items(result.new_items),
+        evidence=evidence if evidence is not None else evidence_from_items(result.new_items),
         final_output=result.final_output,
         model_requests=len(result.raw_responses),
         input_tokens=sum(r.usage.input_tokens for r in result.raw_responses),

@@ -2,7 +2,9 @@
 
 With the hosted executor the model provider calls the Tool Router itself, so the only place to
 stop a call before it reaches Gong is the approval step: the agent's MCP tool requires approval
-for every tool that executes Gong tools, and ``review`` answers each approval request.
+for every tool, and ``admit`` answers each approval request. With the client executor the worker
+calls the Tool Router itself and ``admit`` runs right before each call
+(``worker.client_executor``).
 
 Rules:
 - A typed operation may run exactly its planned call: its own Composio slug with the arguments
@@ -93,25 +95,32 @@ class PinGuard:
             return f"{slug} with changed pinned arguments: {', '.join(changed)}"
         return None
 
-    async def on_approval_request(self, request: MCPToolApprovalRequest) -> MCPToolApprovalFunctionResult:
-        """The Agents SDK's approval hook: approve planned calls, refuse and record the rest.
+    async def admit(self, tool: str, raw_arguments: str | dict[str, Any] | None) -> str | None:
+        """``None`` when the call may run now, else why not (recorded; no personal values).
 
-        An approved call that runs Gong tools first takes one rate-limit token per tool: the
-        approval is the last moment before the provider calls Gong, so the limiter spaces the
-        Gong requests themselves, not the starts of tasks (which are a model turn earlier).
+        An admitted call that runs Gong tools first takes one rate-limit token per tool: this is
+        the last moment before the call reaches the Tool Router, so the limiter spaces the Gong
+        requests themselves, not the starts of tasks (which are a model turn earlier).
         """
-        reason = self.review(request.data.name, request.data.arguments)
+        reason = self.review(tool, raw_arguments)
         if reason is not None:
             self.refusals.append(reason)
-            return {"approve": False, "reason": f"refused by gongq's pin guard: {reason}"}
-        gong_calls = _gong_calls(request.data.name, request.data.arguments)
+            return f"refused by gongq's pin guard: {reason}"
+        gong_calls = _gong_calls(tool, raw_arguments)
         if self.limiter is not None and gong_calls:
             try:
                 await self.limiter.acquire(priority=self.operation.lane is Lane.PRIVACY, cost=gong_calls)
             except Retryable as exc:
                 self.limited = exc
-                return {"approve": False, "reason": "Gong's rate limit: not now"}
+                return "Gong's rate limit: not now"
         self.approved += 1
+        return None
+
+    async def on_approval_request(self, request: MCPToolApprovalRequest) -> MCPToolApprovalFunctionResult:
+        """The Agents SDK's approval hook (hosted executor): approve what :meth:`admit` admits."""
+        refusal = await self.admit(request.data.name, request.data.arguments)
+        if refusal is not None:
+            return {"approve": False, "reason": refusal}
         return {"approve": True}
 
 

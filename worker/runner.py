@@ -14,7 +14,7 @@ from functools import cached_property
 import redis
 from pydantic import ValidationError
 
-from worker.agent import build_typed_agent, single_tool_plan
+from worker.agent import build_typed_agent, single_tool_plan, tool_access
 from worker.ask_agent import build_ask_agent
 from worker.audit import AuditLog
 from worker.connections import redis_client
@@ -133,8 +133,9 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         prompt = AskPayload.model_validate(record.payload).prompt
         runtime.limiter.check_budget()
         guard = PinGuard(operation, None, limiter=runtime.limiter)
-        agent = build_ask_agent(session, runtime.settings.model, guard)
-        outcome = await run_agent(agent, prompt, runtime.settings)
+        access = tool_access(session, guard, runtime.settings)
+        agent = build_ask_agent(access, runtime.settings.model)
+        outcome = await run_agent(agent, prompt, runtime.settings, evidence=access.evidence)
         settle_run(runtime, task_id, outcome, guard)
         answer = judge_free_form(outcome.evidence, str(outcome.final_output))
         result: Result = answer
@@ -144,8 +145,10 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         plan = single_tool_plan(operation.slug, arguments)
         runtime.limiter.check_budget()
         guard = PinGuard(operation, arguments, limiter=runtime.limiter)
-        agent = build_typed_agent(operation.name, plan, session, runtime.settings.model, guard)
-        outcome = await run_agent(agent, f"Run gongq task {task_id} ({operation.name}).", runtime.settings)
+        access = tool_access(session, guard, runtime.settings)
+        agent = build_typed_agent(operation.name, plan, access, runtime.settings.model)
+        prompt = f"Run gongq task {task_id} ({operation.name})."
+        outcome = await run_agent(agent, prompt, runtime.settings, evidence=access.evidence)
         settle_run(runtime, task_id, outcome, guard)
         result = judge_typed(operation, arguments, outcome.evidence)
         summary = str(outcome.final_output)

@@ -87,8 +87,10 @@ class Settings(BaseSettings):
         description="Origin of the offline stand-ins, used in sandbox mode and by gongq demo.",
     )
     model: str = Field(default="gpt-5", description="Model name the agent asks for.")
-    executor: Literal["hosted"] = Field(
-        default="hosted", description="How tools run: 'hosted' (the provider calls the MCP server)."
+    executor: Literal["hosted", "client"] = Field(
+        default="hosted",
+        description="How tools run: 'hosted' (the provider calls the MCP server) or 'client' "
+        "(the worker calls it; for providers without hosted MCP).",
     )
     key_prefix: str = Field(default="gongq", description="Prefix of every Redis key gongq writes.")
     task_timeout_seconds: float = Field(

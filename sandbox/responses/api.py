@@ -4,6 +4,9 @@ One request runs as many MCP calls as the planner wants and ends with an assista
 so a typed gongq task completes in one request, as on the real API. A tool that needs approval
 (per the mcp tool's ``require_approval``) ends the response with an ``mcp_approval_request``; the
 next request carries the ``mcp_approval_response`` and the run resumes from there.
+
+Client-side tools (``type: "function"``, as the Agents SDK sends a local MCP server's tools) get
+one ``function_call`` per response; the caller runs it and sends a ``function_call_output``.
 """
 
 from __future__ import annotations
@@ -139,6 +142,9 @@ class ResponsesApi:
         plan = planner.find_plan(body.get("instructions"))
         default_label = next(iter(mcp_tools), "tool_router")
         context = free_form.ModelContext(self.config.model_today, self.config.account_owner_email.lower())
+        functions = {str(t.get("name")) for t in body.get("tools") or [] if t.get("type") == "function"}
+        if functions and not mcp_tools:
+            return await self._respond_with_function_call(body, turn, plan, user_text, functions, context)
 
         outputs = [parse_output(i.get("output")) for i in turn if i.get("type") == "mcp_call"]
         answered = {i.get("approval_request_id") for i in turn if i.get("type") == "mcp_call"}
@@ -167,18 +173,7 @@ class ResponsesApi:
                 if not resuming and not thought:
                     await asyncio.sleep(self.latency)
                     thought = True
-                step = (
-                    planner.next_plan_step(plan, outputs, default_label)
-                    if plan is not None
-                    else free_form.next_step(user_text, outputs, default_label, context)
-                )
-                if self.adversarial:
-                    texts = [str(body.get("instructions") or ""), user_text, json.dumps(outputs)]
-                    emails = adversary.injected_emails(texts)
-                    if isinstance(step, planner.Step) and plan is not None:
-                        step = adversary.tamper(step, emails)
-                    elif isinstance(step, planner.Done):
-                        step = adversary.next_attack(emails, attempted, default_label) or step
+                step = self._decide(body, plan, user_text, outputs, attempted, default_label, context)
                 if isinstance(step, planner.Done):
                     final = step.text
                     break
@@ -262,6 +257,66 @@ class ResponsesApi:
 
         if final is not None:
             output.append(self._message(final, body, outputs))
+        return JSONResponse(self._envelope(body, output, called, plan is not None))
+
+    def _decide(
+        self,
+        body: dict[str, Any],
+        plan: list[dict[str, Any]] | None,
+        user_text: str,
+        outputs: list[Any],
+        attempted: set[str],
+        default_label: str,
+        context: free_form.ModelContext,
+    ) -> planner.Step | planner.Done:
+        """The model's next move: the plan's next step, or the free-form model's; in adversarial
+        mode tampered with, or followed by an attack, as injected text says."""
+        step = (
+            planner.next_plan_step(plan, outputs, default_label)
+            if plan is not None
+            else free_form.next_step(user_text, outputs, default_label, context)
+        )
+        if self.adversarial:
+            texts = [str(body.get("instructions") or ""), user_text, json.dumps(outputs)]
+            emails = adversary.injected_emails(texts)
+            if isinstance(step, planner.Step) and plan is not None:
+                step = adversary.tamper(step, emails)
+            elif isinstance(step, planner.Done):
+                step = adversary.next_attack(emails, attempted, default_label) or step
+        return step
+
+    async def _respond_with_function_call(
+        self,
+        body: dict[str, Any],
+        turn: list[dict[str, Any]],
+        plan: list[dict[str, Any]] | None,
+        user_text: str,
+        functions: set[str],
+        context: free_form.ModelContext,
+    ) -> JSONResponse:
+        """Client-side tools (the caller runs MCP itself and offers its tools as functions): one
+        ``function_call`` per response, or the answer once the outputs sent back settle it."""
+        outputs = [
+            parse_output(o if isinstance(o := i.get("output"), str) else _text_of(o))
+            for i in turn
+            if i.get("type") == "function_call_output"
+        ]
+        attempted = {
+            adversary.fingerprint(str(i.get("name")), _loads(i.get("arguments")))
+            for i in turn
+            if i.get("type") == "function_call"
+        }
+        await asyncio.sleep(self.latency)
+        step = self._decide(body, plan, user_text, outputs, attempted, "tool_router", context)
+        if isinstance(step, planner.Step) and step.tool not in functions:
+            step = planner.Done(f"I have no tool named {step.tool!r}.")
+        if isinstance(step, planner.Done):
+            output = [self._message(step.text, body, outputs)]
+            called: list[str] = []
+        else:
+            call = {"type": "function_call", "name": step.tool, "arguments": json.dumps(step.arguments)}
+            output = [{**call, "id": _id("fc"), "call_id": _id("call"), "status": "completed"}]
+            called = [step.tool]
         return JSONResponse(self._envelope(body, output, called, plan is not None))
 
     def _message(self, text: str, body: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
