@@ -104,7 +104,17 @@ async def run_agent(
             for server in agent.mcp_servers:
                 servers.push_async_callback(server.cleanup)
                 await _connect(server)
-            result = await Runner.run(agent, prompt, run_config=config, max_turns=MAX_TURNS, session=session)
+            result = await Runner.run(
+                agent,
+                prompt,
+                run_config=config,
+                max_turns=MAX_TURNS,
+                session=session,
+                # Chain the run's requests on the provider's stored responses: a follow-up request
+                # (after an approval, or a client-side tool's output) sends only what is new, not
+                # the tool list and earlier items again. A Session keeps its own history instead.
+                auto_previous_response_id=session is None,
+            )
     except TimeoutError as exc:
         raise Retryable(f"agent run exceeded {settings.task_timeout_seconds:.0f} s") from exc
     except openai.APIStatusError as exc:

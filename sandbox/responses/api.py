@@ -93,11 +93,15 @@ class ResponsesApi:
         self.latency = config.model_latency_seconds
         self.adversarial = False
         self.log: list[dict[str, Any]] = []
+        #: Stored responses (``store`` defaults to true on the real API): each response's whole
+        #: conversation, so a request naming it as ``previous_response_id`` sends only what is new.
+        self.conversations: dict[str, list[dict[str, Any]]] = {}
 
     def reset(self) -> None:
         self.latency = self.config.model_latency_seconds
         self.adversarial = False
         self.log = []
+        self.conversations = {}
 
     def router(self) -> APIRouter:
         router = APIRouter()
@@ -130,11 +134,17 @@ class ResponsesApi:
 
     async def _respond(self, body: dict[str, Any]) -> JSONResponse:
         raw_input = body.get("input")
-        items: list[dict[str, Any]] = (
-            [{"type": "message", "role": "user", "content": raw_input}]
-            if isinstance(raw_input, str)
-            else [i for i in raw_input or [] if isinstance(i, dict)]
-        )
+        previous = body.get("previous_response_id")
+        if previous is not None and previous not in self.conversations:
+            return _error(400, f"Previous response with id '{previous}' not found.")
+        items: list[dict[str, Any]] = [
+            *self.conversations.get(previous or "", []),
+            *(
+                [{"type": "message", "role": "user", "content": raw_input}]
+                if isinstance(raw_input, str)
+                else [i for i in raw_input or [] if isinstance(i, dict)]
+            ),
+        ]
         users = [n for n, i in enumerate(items) if i.get("role") == "user"]
         turn = items[users[-1] + 1 :] if users else items
         user_text = _text_of(items[users[-1]].get("content")) if users else ""
@@ -144,7 +154,7 @@ class ResponsesApi:
         context = free_form.ModelContext(self.config.model_today, self.config.account_owner_email.lower())
         functions = {str(t.get("name")) for t in body.get("tools") or [] if t.get("type") == "function"}
         if functions and not mcp_tools:
-            return await self._respond_with_function_call(body, turn, plan, user_text, functions, context)
+            return await self._respond_with_function_call(body, items, plan, user_text, functions, context)
 
         outputs = [parse_output(i.get("output")) for i in turn if i.get("type") == "mcp_call"]
         answered = {i.get("approval_request_id") for i in turn if i.get("type") == "mcp_call"}
@@ -257,7 +267,7 @@ class ResponsesApi:
 
         if final is not None:
             output.append(self._message(final, body, outputs))
-        return JSONResponse(self._envelope(body, output, called, plan is not None))
+        return JSONResponse(self._envelope(body, items, output, called, plan is not None))
 
     def _decide(
         self,
@@ -288,7 +298,7 @@ class ResponsesApi:
     async def _respond_with_function_call(
         self,
         body: dict[str, Any],
-        turn: list[dict[str, Any]],
+        items: list[dict[str, Any]],
         plan: list[dict[str, Any]] | None,
         user_text: str,
         functions: set[str],
@@ -296,6 +306,8 @@ class ResponsesApi:
     ) -> JSONResponse:
         """Client-side tools (the caller runs MCP itself and offers its tools as functions): one
         ``function_call`` per response, or the answer once the outputs sent back settle it."""
+        users = [n for n, i in enumerate(items) if i.get("role") == "user"]
+        turn = items[users[-1] + 1 :] if users else items
         outputs = [
             parse_output(o if isinstance(o := i.get("output"), str) else _text_of(o))
             for i in turn
@@ -317,7 +329,7 @@ class ResponsesApi:
             call = {"type": "function_call", "name": step.tool, "arguments": json.dumps(step.arguments)}
             output = [{**call, "id": _id("fc"), "call_id": _id("call"), "status": "completed"}]
             called = [step.tool]
-        return JSONResponse(self._envelope(body, output, called, plan is not None))
+        return JSONResponse(self._envelope(body, items, output, called, plan is not None))
 
     def _message(self, text: str, body: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
         fmt = (body.get("text") or {}).get("format") or {}
@@ -332,9 +344,16 @@ class ResponsesApi:
         }
 
     def _envelope(
-        self, body: dict[str, Any], output: list[dict[str, Any]], called: list[str], has_plan: bool
+        self,
+        body: dict[str, Any],
+        items: list[dict[str, Any]],
+        output: list[dict[str, Any]],
+        called: list[str],
+        has_plan: bool,
     ) -> dict[str, Any]:
-        input_tokens = _tokens([body.get("instructions"), body.get("input")])
+        """The response object; stored (unless ``store`` is false) for ``previous_response_id``."""
+        # The whole context is billed, whether it was sent or chained by previous_response_id.
+        input_tokens = _tokens([body.get("instructions"), items])
         output_tokens = _tokens(output)
         usage = {
             "input_tokens": input_tokens,
@@ -350,17 +369,20 @@ class ResponsesApi:
                 "time": now,
                 "model": body.get("model"),
                 "has_plan": has_plan,
-                # The request's first user message (a typed task's names its task id), so tests
+                # The conversation's first user message (a typed task's names its task id), so tests
                 # can tell which task a request belonged to.
-                "user_text": _first_user_text(body.get("input"))[:200],
+                "user_text": _first_user_text(items)[:200],
                 "tools_called": called,
                 "usage": usage,
                 # Size of what the model was shown, so tests can prove files never ride in prompts.
-                "prompt_chars": len(json.dumps([body.get("instructions"), body.get("input")], default=str)),
+                "prompt_chars": len(json.dumps([body.get("instructions"), items], default=str)),
             }
         )
+        response_id = _id("resp")
+        if body.get("store", True):
+            self.conversations[response_id] = [*items, *output]
         return {
-            "id": _id("resp"),
+            "id": response_id,
             "object": "response",
             "created_at": int(now),
             "completed_at": int(now),

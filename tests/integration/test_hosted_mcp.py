@@ -183,3 +183,32 @@ def test_responses_api_refuses_a_missing_api_key(sandbox_url: str) -> None:
     response = httpx.post(f"{sandbox_url}/v1/responses", json={"model": "gpt-5", "input": "hi"})
     assert response.status_code == 401
     assert "error" in response.json()
+
+
+def test_a_chained_request_sees_the_stored_conversation_and_an_unknown_one_is_refused(
+    sandbox: httpx.Client,
+) -> None:
+    """``previous_response_id``: the follow-up sends only its new item; the stand-in answers from
+    the stored conversation (as the real API does), and names an id it never stored."""
+    first = sandbox.post(
+        "/v1/responses",
+        headers={"Authorization": "Bearer sk-placeholder"},
+        json={"model": "gpt-5", "input": "Say hello."},
+    )
+    assert first.status_code == 200, first.text
+    chained = sandbox.post(
+        "/v1/responses",
+        headers={"Authorization": "Bearer sk-placeholder"},
+        json={"model": "gpt-5", "input": [], "previous_response_id": first.json()["id"]},
+    )
+    assert chained.status_code == 200, chained.text
+    log = sandbox.get("/_sandbox/openai/requests").json()["requests"]
+    assert log[-1]["user_text"] == "Say hello."
+    assert log[-1]["usage"]["input_tokens"] >= log[0]["usage"]["input_tokens"]
+    unknown = sandbox.post(
+        "/v1/responses",
+        headers={"Authorization": "Bearer sk-placeholder"},
+        json={"model": "gpt-5", "input": "again", "previous_response_id": "resp_unknown"},
+    )
+    assert unknown.status_code == 400
+    assert "resp_unknown" in unknown.json()["error"]["message"]
