@@ -27,12 +27,10 @@ from producer.flower import (
     label_event,
     task_id_from_args,
 )
-from producer.processes import Processes, free_port, wait_until
+from producer.processes import Processes, free_port
+from tests.integration.flower_helpers import AUTH, start_flower, wait_for_flower_events, wait_for_flower_task
 from worker.errors import ConfigurationError
-from worker.settings import Settings, settings_env
-
-PASSWORD = "flower-test-password-5f1c"
-AUTH = ("gongq", PASSWORD)
+from worker.settings import Settings
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -140,73 +138,25 @@ def test_gongq_events_are_labelled_other_events_are_not() -> None:
 # --- the real Flower process -------------------------------------------------------------------
 
 
-def _start_flower(processes: Processes, settings: Settings, db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    child = processes.start(
-        f"flower-{port}",
-        [sys.executable, "-m", "producer.flower", "--port", str(port)],
-        env={**settings_env(settings), "GONGQ_FLOWER_PASSWORD": PASSWORD, "GONGQ_FLOWER_DB": str(db)},
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if child.poll() is not None:
-            raise AssertionError(f"Flower exited: {processes.log_tail(f'flower-{port}')}")
-        try:
-            return httpx.get(f"{url}/healthcheck", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(healthy, 30, f"Flower on port {port}")
-    return child, url
-
-
-def _flower_task(url: str, task_id: str, *, state: str | None = None) -> dict[str, Any] | None:
-    tasks = httpx.get(f"{url}/api/tasks", auth=AUTH, timeout=5).raise_for_status().json()
-    for task in tasks.values():
-        if task_id in str(task.get("args")) and (state is None or task.get("state") == state):
-            return dict(task)
-    return None
-
-
-def _wait_for_task(url: str, task_id: str, state: str | None = None, timeout: float = 30) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    def seen() -> bool:
-        task = _flower_task(url, task_id, state=state)
-        if task is not None:
-            found.update(task)
-        return task is not None
-
-    wait_until(seen, timeout, f"task {task_id} in Flower's /api/tasks", interval=0.2)
-    return found
-
-
 @pytest.mark.integration
 def test_flower_shows_the_operation_behind_auth_and_keeps_it_across_a_restart(
     worker: Processes, client: GongqClient, tmp_path: Path
 ) -> None:
     settings = client.settings
     db = tmp_path / "state" / "flower.db"  # the directory does not exist yet: Flower creates it
-    flower, url = _start_flower(worker, settings, db)
+    flower, url = start_flower(worker, settings, db)
 
     assert httpx.get(f"{url}/api/tasks", timeout=5).status_code == 401
     assert httpx.get(f"{url}/api/tasks", auth=("gongq", "wrong"), timeout=5).status_code == 401
     assert httpx.get(f"{url}/tasks", timeout=5).status_code == 401
 
-    # Flower's event receiver is up once a worker event has reached it; enqueue only then.
-    wait_until(
-        lambda: "flower_worker_online{" in httpx.get(f"{url}/metrics", timeout=5).text,
-        30,
-        "a worker heartbeat in Flower",
-        interval=0.2,
-    )
+    wait_for_flower_events(url)
     email = "flower.audit.check@customer.example"
     enqueued = client.enqueue("erase_email", {"email_address": email})
     record = client.wait(enqueued.task_id, timeout=60)
     assert record.status.value == "succeeded", record.error
 
-    task = _wait_for_task(url, enqueued.task_id, state="SUCCESS")
+    task = wait_for_flower_task(url, enqueued.task_id, state="SUCCESS")
     assert task["name"] == "gongq.run:erase_email"
     assert task["args"] == f"task_id={enqueued.task_id}, operation=erase_email, source=test"
     assert task["kwargs"] == "{}"
@@ -221,7 +171,7 @@ def test_flower_shows_the_operation_behind_auth_and_keeps_it_across_a_restart(
     assert flower.wait(timeout=30) == 0
     assert list(db.parent.iterdir()), "Flower wrote no state file"
 
-    _, restarted = _start_flower(worker, settings, db)
-    again = _wait_for_task(restarted, enqueued.task_id, state="SUCCESS", timeout=10)
+    _, restarted = start_flower(worker, settings, db)
+    again = wait_for_flower_task(restarted, enqueued.task_id, state="SUCCESS", timeout=10)
     assert again["uuid"] == task["uuid"]
     assert again["name"] == "gongq.run:erase_email"

@@ -1,4 +1,5 @@
-"""Personal data stays in the records of unfinished tasks only, and erasures are verified with
+"""Personal data stays in the records of unfinished tasks only (not in Redis elsewhere, the
+audit stream, the worker's log or Flower's API), and erasures are verified with
 Gong before the ledger says so. Real worker, real Redis, the sandbox's asynchronous erasure."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ import redis
 from producer.client import GongqClient
 from producer.media_server import serving, tone_wav
 from producer.processes import Processes, wait_until
+from tests.integration.flower_helpers import AUTH, start_flower, wait_for_flower_events, wait_for_flower_task
 from worker.audit import AuditLog
 from worker.keys import Keys
 from worker.ledger import ErasureLedger, ErasureStatus
@@ -90,7 +93,10 @@ def test_personal_data_is_nowhere_but_in_unfinished_task_records(
     sandbox: httpx.Client,
     settings: Settings,
     ledger: ErasureLedger,
+    tmp_path: Path,
 ) -> None:
+    _, flower = start_flower(processes, settings, tmp_path / "flower.db")
+    wait_for_flower_events(flower)
     unique = uuid.uuid4().hex[:8]
     email = f"pii-{unique}@customer.example"
     phone = f"+1650{int(unique, 16) % 10**7:07d}"
@@ -121,6 +127,16 @@ def test_personal_data_is_nowhere_but_in_unfinished_task_records(
     assert leaks == []
     worker_log = (processes.log_dir / "worker.log").read_text(errors="replace")
     assert not [secret for secret in secrets if secret in worker_log]
+    # Flower: the task list, each task's details and the workers, as an operator sees them.
+    shown = [wait_for_flower_task(flower, task.task_id, state="SUCCESS") for task in tasks]
+    pages = [
+        httpx.get(f"{flower}/api/tasks", auth=AUTH, timeout=5).text,
+        httpx.get(f"{flower}/api/workers", auth=AUTH, timeout=10).text,
+        *(httpx.get(f"{flower}/api/task/info/{t['uuid']}", auth=AUTH, timeout=5).text for t in shown),
+    ]
+    assert all(task.task_id in pages[0] for task in tasks)  # Flower did see the tasks
+    assert all("gongq.run:" in page for page in pages[2:])  # and answered each task's details
+    assert not [secret for secret in secrets for page in pages if secret in page]
     # What is kept instead: the keyed HMAC token, in the ledger and the finished record.
     finished = client.status(tasks[0].task_id)
     assert list(finished.payload.values()) == [ledger.token(email)]
