@@ -19,9 +19,7 @@ from worker.client_executor import GuardedToolRouter
 from worker.evidence import MULTI_EXECUTE, Evidence
 from worker.guard import PinGuard
 from worker.settings import Settings
-from worker.toolrouter import ToolRouterSession
-
-SERVER_LABEL = "tool_router"
+from worker.toolrouter import SERVER_LABEL, ToolRouterSession
 
 TYPED_OPERATION_PROMPT = """\
 You run exactly one Gong operation for gongq, a task queue, through the tool_router MCP server.

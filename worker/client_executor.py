@@ -20,9 +20,7 @@ from agents.mcp import MCPServerStreamableHttp
 
 from worker.evidence import Evidence, McpCallRecord
 from worker.guard import PinGuard
-from worker.toolrouter import ToolRouterSession
-
-SERVER_NAME = "tool_router"
+from worker.toolrouter import SERVER_LABEL, ToolRouterSession
 
 
 class GuardedToolRouter(MCPServerStreamableHttp):
@@ -32,7 +30,7 @@ class GuardedToolRouter(MCPServerStreamableHttp):
         super().__init__(
             params={"url": session.mcp_url, "headers": session.headers, "timeout": timeout_seconds},
             cache_tools_list=True,
-            name=SERVER_NAME,
+            name=SERVER_LABEL,
             client_session_timeout_seconds=timeout_seconds,
         )
         self.guard = guard

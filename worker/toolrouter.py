@@ -23,6 +23,9 @@ from composio_openai_agents import OpenAIAgentsProvider
 from worker.errors import Retryable
 from worker.settings import Settings
 
+#: The label the agent knows the Tool Router's MCP server by (hosted tool and client server alike).
+SERVER_LABEL = "tool_router"
+
 #: Errors no retry can fix: a missing or rejected key, an MCP URL on another origin.
 CONFIGURATION_ERRORS = (ApiKeyError, ApiKeyNotProvidedError, UserApiKeyNotProvidedError, MCPDestinationError)
 

@@ -154,7 +154,9 @@ class ResponsesApi:
         context = free_form.ModelContext(self.config.model_today, self.config.account_owner_email.lower())
         functions = {str(t.get("name")) for t in body.get("tools") or [] if t.get("type") == "function"}
         if functions and not mcp_tools:
-            return await self._respond_with_function_call(body, items, plan, user_text, functions, context)
+            return await self._respond_with_function_call(
+                body, items, turn, plan, user_text, functions, context
+            )
 
         outputs = [parse_output(i.get("output")) for i in turn if i.get("type") == "mcp_call"]
         answered = {i.get("approval_request_id") for i in turn if i.get("type") == "mcp_call"}
@@ -299,15 +301,16 @@ class ResponsesApi:
         self,
         body: dict[str, Any],
         items: list[dict[str, Any]],
+        turn: list[dict[str, Any]],
         plan: list[dict[str, Any]] | None,
         user_text: str,
         functions: set[str],
         context: free_form.ModelContext,
     ) -> JSONResponse:
         """Client-side tools (the caller runs MCP itself and offers its tools as functions): one
-        ``function_call`` per response, or the answer once the outputs sent back settle it."""
-        users = [n for n, i in enumerate(items) if i.get("role") == "user"]
-        turn = items[users[-1] + 1 :] if users else items
+        ``function_call`` per response, or the answer once the outputs sent back settle it.
+        ``items`` is the whole conversation (stored with the response), ``turn`` what follows its
+        last user message."""
         outputs = [
             parse_output(o if isinstance(o := i.get("output"), str) else _text_of(o))
             for i in turn
