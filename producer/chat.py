@@ -136,7 +136,13 @@ async def converse(
                 continue
             if request.lower() in EXIT_WORDS:
                 break
-            guard = PinGuard(get_operation("ask"), None, confirm=confirm, limiter=limiter)
+            guard = PinGuard(
+                get_operation("ask"),
+                None,
+                confirm=confirm,
+                limiter=limiter,
+                account=settings.composio_gong_account,
+            )
             access = tool_access(session, guard, settings)
             turn = await _answer(build_ask_agent(access, settings.model), access, request, settings, history)
             turn.refused.extend(guard.refusals)

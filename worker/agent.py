@@ -16,8 +16,9 @@ from agents.mcp import MCPServer
 from pydantic import BaseModel
 
 from worker.client_executor import GuardedToolRouter
-from worker.evidence import MULTI_EXECUTE, Evidence
+from worker.evidence import Evidence
 from worker.guard import PinGuard
+from worker.meta_tools import FREE_FORM_TOOLS, MULTI_EXECUTE, TYPED_TASK_TOOLS
 from worker.settings import Settings
 from worker.toolrouter import SERVER_LABEL, ToolRouterSession
 
@@ -61,15 +62,17 @@ def single_tool_plan(slug: str, arguments: dict[str, Any]) -> Plan:
     )
 
 
-def tool_router_tool(session: ToolRouterSession, guard: PinGuard) -> HostedMCPTool:
-    """The hosted MCP tool of the guide, with one change: every call needs approval, and the
-    pin guard gives it, so nothing the guard refuses ever reaches the Tool Router (or Gong)."""
+def tool_router_tool(session: ToolRouterSession, guard: PinGuard, allowed: tuple[str, ...]) -> HostedMCPTool:
+    """The hosted MCP tool of the guide, with two changes: the provider offers the model only
+    the ``allowed`` tools (OpenAI's ``allowed_tools``), and every call needs approval, which the
+    pin guard gives, so nothing the guard refuses ever reaches the Tool Router (or Gong)."""
     return HostedMCPTool(
         tool_config={
             "type": "mcp",
             "server_label": SERVER_LABEL,
             "server_url": session.mcp_url,
             "headers": session.headers,
+            "allowed_tools": list(allowed),
             "require_approval": "always",
         },
         on_approval_request=guard.on_approval_request,
@@ -91,11 +94,13 @@ class ToolAccess:
 
 
 def tool_access(session: ToolRouterSession, guard: PinGuard, settings: Settings) -> ToolAccess:
-    """The Tool Router as ``settings.executor`` says, every call reviewed by ``guard``."""
+    """The Tool Router as ``settings.executor`` says, every call reviewed by ``guard``, offering
+    only the meta tools the guard's operation needs (``worker.meta_tools``)."""
+    allowed = FREE_FORM_TOOLS if guard.operation.is_free_form else TYPED_TASK_TOOLS
     if settings.executor == "client":
-        server = GuardedToolRouter(session, guard, settings.task_timeout_seconds)
+        server = GuardedToolRouter(session, guard, settings.task_timeout_seconds, allowed)
         return ToolAccess(mcp_servers=[server], evidence=server.evidence)
-    return ToolAccess(tools=[tool_router_tool(session, guard)])
+    return ToolAccess(tools=[tool_router_tool(session, guard, allowed)])
 
 
 def build_typed_agent(operation_name: str, plan: Plan, access: ToolAccess, model: str) -> Agent[Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import mcp.types as types
-from agents.mcp import MCPServerStreamableHttp
+from agents.mcp import MCPServerStreamableHttp, create_static_tool_filter
 
 from worker.evidence import Evidence, McpCallRecord
 from worker.guard import PinGuard
@@ -26,12 +26,16 @@ from worker.toolrouter import SERVER_LABEL, ToolRouterSession
 class GuardedToolRouter(MCPServerStreamableHttp):
     """The Tool Router session's MCP server, every call admitted by ``guard`` and recorded."""
 
-    def __init__(self, session: ToolRouterSession, guard: PinGuard, timeout_seconds: float) -> None:
+    def __init__(
+        self, session: ToolRouterSession, guard: PinGuard, timeout_seconds: float, allowed: tuple[str, ...]
+    ) -> None:
         super().__init__(
             params={"url": session.mcp_url, "headers": session.headers, "timeout": timeout_seconds},
             cache_tools_list=True,
             name=SERVER_LABEL,
             client_session_timeout_seconds=timeout_seconds,
+            # Only these tools are offered to the model (the rest of the session's are not listed).
+            tool_filter=create_static_tool_filter(allowed_tool_names=list(allowed)),
         )
         self.guard = guard
         self.evidence = Evidence()

@@ -45,8 +45,57 @@ class BudgetExhausted(Retryable):
         self.reset_at = reset_at
 
 
+class Unclassified(Retryable):
+    """A failure no signal classifies (no status, no known wording): retried, but only
+    ``unclassified_max_attempts`` times, and dead-lettered with its whole text."""
+
+
 class Permanent(TaskFailure):
     """Trying again cannot help: validation errors, other 4xx, guard refusals."""
+
+
+class Parked(TaskFailure):
+    """The task cannot run until something outside it changes; it uses no attempt.
+
+    Parked tasks wait in the ``parked`` set with their ``cause`` and run again when that cause
+    is cleared (a Gong connection becomes active, the worker starts with working keys), or when
+    an operator says so (``gongq retry``).
+    """
+
+    cause = "parked"
+
+
+class NotConnected(Parked):
+    """The Composio user id has no active Gong connection: a person must finish the OAuth page."""
+
+    cause = "connection"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Gong is not connected for this Composio user ({detail}); run `gongq connect`")
+        self.detail = detail
+
+
+class ConfigurationProblem(Parked):
+    """A key was refused or an endpoint is misconfigured: no retry can fix it, an operator must.
+
+    ``setting`` names the setting to fix, so the message says exactly what to change.
+    """
+
+    cause = "configuration"
+
+    def __init__(self, reason: str, setting: str) -> None:
+        super().__init__(f"{reason}; check {setting}")
+        self.setting = setting
+
+
+class Unverified(TaskFailure):
+    """A write reached Gong (its call ran) but the answer could not be judged: it did not
+    validate, or Composio offloaded it to a remote file. Never retried automatically, since a
+    second run could repeat the write; kept with the raw answer for an operator to review."""
+
+    def __init__(self, reason: str, raw_answer: object) -> None:
+        super().__init__(reason)
+        self.raw_answer = raw_answer
 
 
 class SecurityViolation(Permanent):

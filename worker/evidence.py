@@ -3,7 +3,11 @@
 The worker decides success from these records, never from the model's words. With the hosted
 executor the provider reports each MCP call as an ``mcp_call`` item (name, arguments, output);
 ``COMPOSIO_MULTI_EXECUTE_TOOL`` outputs are unpacked into one :class:`ToolExecution` per Gong
-tool, each with Composio's ``{data, error, successful}`` envelope.
+tool. Every shape Composio documents or has been seen to send is read here, once
+(docs/fidelity.md): a result item is ``{tool_slug, index, error, response}``; ``response`` is
+``{data, error, successful, log_id}`` or ``null`` (a missing connection); the tool's data sits at
+``response.data`` (seen live) or ``response.data.response.data`` (the documented example); a
+large answer may be offloaded to a remote file (``data.remote_file_info``), leaving a preview.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
+from worker.meta_tools import MULTI_EXECUTE
+
+__all__ = ["MULTI_EXECUTE", "Evidence", "McpCallRecord", "ToolExecution", "parse_arguments", "tool_data"]
 
 
 @dataclass(frozen=True)
@@ -27,25 +33,31 @@ class McpCallRecord:
 
 @dataclass(frozen=True)
 class ToolExecution:
-    """One Gong tool run through Composio, with its envelope."""
+    """One Gong tool run through Composio: its verdict, data and every failure signal."""
 
     slug: str
     arguments: dict[str, Any]
     successful: bool
+    #: The tool's own data (Gong's JSON body), unwrapped from either documented nesting.
     data: dict[str, Any]
+    #: The item's ``error``, else its response's ``error``: the whole text, never shortened.
     error: str | None
+    #: Composio saved the whole answer to a remote file; ``data`` is only a preview.
+    offloaded: bool = False
+    #: The result item exactly as received, kept for an operator when it cannot be judged.
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status_code(self) -> int | None:
-        """Gong's HTTP status on failure, when Composio passed it on."""
+        """An HTTP status field, when one is present (no public source shows Composio sending it)."""
         code = self.data.get("status_code")
         return int(code) if isinstance(code, int | str) and str(code).isdigit() else None
 
     @property
     def retry_after(self) -> float | None:
-        """Gong's Retry-After (seconds) on a 429/503, when Composio passed it on."""
+        """A Retry-After field in seconds, when one is present (same caveat)."""
         value = self.data.get("retry_after")
-        return float(value) if isinstance(value, int | float) else None
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Evidence:
 
     calls: list[McpCallRecord] = field(default_factory=list)
     executions: list[ToolExecution] = field(default_factory=list)
-    #: MCP calls that failed at the protocol level (no Composio envelope to read).
+    #: MCP calls that failed at the protocol level, or batches without results (no item to read).
     call_errors: list[str] = field(default_factory=list)
 
     def executions_of(self, slug: str) -> list[ToolExecution]:
@@ -68,32 +80,79 @@ class Evidence:
     def add_call(self, record: McpCallRecord) -> None:
         """Record one MCP call and unpack any Gong tool executions in its output."""
         self.calls.append(record)
-        if record.error:
-            self.call_errors.append(f"{record.name}: {record.error}")
+        if record.name != MULTI_EXECUTE:
+            if record.error:
+                self.call_errors.append(f"{record.name}: {record.error}")
             return
-        if record.name != MULTI_EXECUTE or record.output is None:
+        # A failed MCP call may still carry the Tool Router's JSON (is_error with content).
+        text = record.output if record.output is not None else record.error
+        output = _json_object(text)
+        if output is None:
+            self.call_errors.append(f"{record.name}: {record.error or 'output is not JSON'}")
             return
-        try:
-            output = json.loads(record.output)
-        except json.JSONDecodeError:
-            self.call_errors.append(f"{record.name}: output is not JSON")
+        raw_data = output.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        raw_results = data.get("results")
+        results: list[Any] = raw_results if isinstance(raw_results, list) else []
+        if not results:
+            reason = output.get("error") or record.error or "no results"
+            self.call_errors.append(f"{record.name}: {reason}")
             return
+        offloaded = bool(data.get("remote_file_info"))
         requested = record.arguments.get("tools", [])
-        results = (output.get("data") or {}).get("results", []) if isinstance(output, dict) else []
         for position, item in enumerate(results):
-            response = item.get("response") or {}
-            index = item.get("index", position)
-            asked = requested[index] if isinstance(index, int) and index < len(requested) else {}
-            data = response.get("data")
-            self.executions.append(
-                ToolExecution(
-                    slug=str(item.get("tool_slug") or asked.get("tool_slug", "")),
-                    arguments=dict(asked.get("arguments") or {}),
-                    successful=bool(response.get("successful")),
-                    data=data if isinstance(data, dict) else {},
-                    error=response.get("error"),
-                )
-            )
+            if isinstance(item, dict):
+                self.executions.append(_execution(item, position, requested, offloaded))
+
+
+def _execution(item: dict[str, Any], position: int, requested: Any, offloaded: bool) -> ToolExecution:
+    index = item.get("index", position)
+    asked: dict[str, Any] = {}
+    if isinstance(requested, list) and isinstance(index, int) and 0 <= index < len(requested):
+        asked = requested[index] if isinstance(requested[index], dict) else {}
+    raw_response = item.get("response")
+    response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
+    error = _text(item.get("error")) or _text(response.get("error"))
+    successful = bool(response.get("successful")) and not item.get("error")
+    return ToolExecution(
+        slug=str(item.get("tool_slug") or asked.get("tool_slug", "")),
+        arguments=dict(asked.get("arguments") or {}),
+        successful=successful,
+        data=tool_data(response.get("data")),
+        error=error if error or successful else "the tool reported failure without an error text",
+        offloaded=offloaded,
+        raw=item,
+    )
+
+
+def tool_data(data: Any) -> dict[str, Any]:
+    """The tool's own data, flat (``{...}``) or in the documented ``{"response": {"data": {...}}}``."""
+    for _ in range(2):
+        if not isinstance(data, dict):
+            return {}
+        inner = data.get("response")
+        # Gong puts a requestId in every body it sends, the wrapper has none of its own.
+        if "requestId" not in data and isinstance(inner, dict) and "data" in inner:
+            data = inner["data"]
+            continue
+        return data
+    return data if isinstance(data, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def parse_arguments(raw: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import openai
 from agents import Agent, RunConfig, Runner
 from agents.exceptions import AgentsException, MaxTurnsExceeded, ModelBehaviorError
@@ -22,9 +23,9 @@ from agents.memory import Session
 from agents.models.openai_responses import OpenAIResponsesModel
 from openai.types.responses.response_output_item import McpCall
 
-from worker.errors import Permanent, Retryable
+from worker.errors import ConfigurationProblem, Permanent, Retryable
 from worker.evidence import Evidence, McpCallRecord, parse_arguments
-from worker.settings import Settings
+from worker.settings import Settings, env_name
 
 SSL_CONTEXT = ssl.create_default_context()
 
@@ -66,12 +67,55 @@ def evidence_from_items(items: list[Any]) -> Evidence:
     return evidence
 
 
+def _provider_failure(
+    exc: openai.APIStatusError, settings: Settings
+) -> Retryable | Permanent | ConfigurationProblem:
+    """A model-provider HTTP error in the hierarchy: a refused key parks the task (no attempt is
+    burnt on it), 429/5xx are transient, other 4xx final; the provider's message is kept."""
+    base = settings.effective_openai_base_url or "https://api.openai.com/v1"
+    message = exc.message if isinstance(exc.message, str) else str(exc)
+    reason = f"model provider at {base} answered HTTP {exc.status_code}: {message}"
+    if exc.status_code in (401, 403):
+        return ConfigurationProblem(reason, env_name("openai_api_key"))
+    if exc.status_code == 424 and "MCP server" in message:
+        # The provider could not reach the Tool Router's MCP URL (hosted executor): transient,
+        # unless the Tool Router refused the key (its 401 comes back inside the message).
+        if "401" in message or "403" in message:
+            return ConfigurationProblem(reason, env_name("composio_api_key"))
+        return Retryable(reason)
+    if exc.status_code == 429 or exc.status_code >= 500:
+        return Retryable(reason, retry_after=_retry_after(exc))
+    return Permanent(reason)
+
+
 async def _connect(server: MCPServer) -> None:
     """Open a client-executor MCP connection; failing to is transient (the Tool Router is down)."""
     try:
         await server.connect()  # type: ignore[no-untyped-call]
     except Exception as exc:  # transport and protocol errors of several libraries
+        status = _http_status(exc)
+        if status in (401, 403):
+            raise ConfigurationProblem(
+                f"the Tool Router MCP server refused the key (HTTP {status})", env_name("composio_api_key")
+            ) from exc
         raise Retryable(f"could not connect to the Tool Router MCP server: {type(exc).__name__}") from exc
+
+
+def _http_status(exc: BaseException) -> int | None:
+    """The HTTP status inside an MCP transport failure (often wrapped in exception groups)."""
+    pending: list[BaseException] = [exc]
+    visited: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in visited:
+            continue
+        visited.add(id(current))
+        if isinstance(current, httpx.HTTPStatusError):
+            return current.response.status_code
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None
 
 
 async def run_agent(
@@ -98,7 +142,14 @@ async def run_agent(
         http_client=openai.DefaultAsyncHttpxClient(verify=SSL_CONTEXT),
     )
     model = OpenAIResponsesModel(model=str(agent.model or settings.model), openai_client=client)
-    config = RunConfig(model=model, tracing_disabled=settings.sandbox, workflow_name="gongq")
+    config = RunConfig(
+        model=model,
+        # Off unless asked for, and never with tool arguments or outputs (emails, phones, Gong's
+        # data): a trace is exported to OpenAI, outside gongq's privacy rules.
+        tracing_disabled=settings.sandbox or not settings.tracing,
+        trace_include_sensitive_data=False,
+        workflow_name="gongq",
+    )
     try:
         async with asyncio.timeout(settings.task_timeout_seconds), AsyncExitStack() as servers:
             for server in agent.mcp_servers:
@@ -118,10 +169,7 @@ async def run_agent(
     except TimeoutError as exc:
         raise Retryable(f"agent run exceeded {settings.task_timeout_seconds:.0f} s") from exc
     except openai.APIStatusError as exc:
-        reason = f"model provider answered HTTP {exc.status_code}"
-        if exc.status_code == 429 or exc.status_code >= 500:
-            raise Retryable(reason, retry_after=_retry_after(exc)) from exc
-        raise Permanent(reason) from exc
+        raise _provider_failure(exc, settings) from exc
     except openai.APIConnectionError as exc:
         raise Retryable(f"model provider unreachable: {type(exc).__name__}") from exc
     except (MaxTurnsExceeded, ModelBehaviorError) as exc:

@@ -16,6 +16,11 @@ Rules:
 - Tool Router calls that only describe tools (search, schemas) are approved. Every tool still
   goes through approval ("always"): a tool the Tool Router adds later (a workbench that runs
   code, say) is refused unless this module learns about it.
+- COMPOSIO_MANAGE_CONNECTIONS (its description tells models to call it when Gong is not
+  connected) is not run and is not a violation: the run notes that a connection is needed and
+  the task is parked for ``gongq connect``, where a person finishes the authorization.
+- A multi-execute item may name the connected account (``tools[].account``) only if it is the
+  configured one (``GONGQ_COMPOSIO_GONG_ACCOUNT``); items carry no other keys.
 
 A refusal is recorded; the run then fails as a :class:`SecurityViolation` (never retried), and
 the reason names tools and argument names, never their values (they may be personal data).
@@ -31,13 +36,18 @@ from typing import Any
 from agents import MCPToolApprovalFunctionResult, MCPToolApprovalRequest
 
 from worker.errors import Retryable
-from worker.evidence import MULTI_EXECUTE
+from worker.meta_tools import DESCRIBING_TOOLS, MANAGE_CONNECTIONS, MULTI_EXECUTE
 from worker.operations import Operation, by_slug
 from worker.operations.base import Lane, OperationKind
 from worker.ratelimit import GongRateLimiter
 
-#: Tool Router meta-tools that only read tool metadata: no approval needed.
-DESCRIBING_TOOLS = ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_GET_TOOL_SCHEMAS")
+#: The keys a multi-execute item may carry.
+ITEM_KEYS = frozenset({"tool_slug", "arguments", "account"})
+
+#: What the model is told when it tries to manage connections itself.
+CONNECTION_BY_PERSON = (
+    "gongq does not manage connections from an agent; the task waits until a person runs `gongq connect`"
+)
 
 
 @dataclass
@@ -55,6 +65,10 @@ class PinGuard:
     #: The limiter's refusal (daily budget spent, no token in time): the run stops, the retry
     #: policy decides (defer to midnight, or retry).
     limited: Retryable | None = None
+    #: The only connected account id a call may name (``tools[].account``); ``None``: none.
+    account: str | None = None
+    #: The model asked to manage connections (Gong is not connected, it believes): not run.
+    connection_needed: bool = False
 
     def review(self, tool: str, raw_arguments: str | dict[str, Any] | None) -> str | None:
         """``None`` to approve the call, else the reason it is refused (no personal values)."""
@@ -75,6 +89,12 @@ class PinGuard:
     def _review_one(self, call: Any) -> str | None:
         if not isinstance(call, dict):
             return "a tool call that is not an object"
+        extra = sorted(set(call) - ITEM_KEYS)
+        if extra:
+            return f"a tool call with unexpected keys: {', '.join(extra)}"
+        account = call.get("account")
+        if account is not None and account != self.account:
+            return "a tool call naming a connected account gongq is not configured for"
         slug = str(call.get("tool_slug"))
         raw = call.get("arguments")
         arguments: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -102,6 +122,9 @@ class PinGuard:
         the last moment before the call reaches the Tool Router, so the limiter spaces the Gong
         requests themselves, not the starts of tasks (which are a model turn earlier).
         """
+        if tool == MANAGE_CONNECTIONS:
+            self.connection_needed = True
+            return CONNECTION_BY_PERSON
         reason = self.review(tool, raw_arguments)
         if reason is not None:
             self.refusals.append(reason)

@@ -39,6 +39,16 @@ class Keys:
         return f"{self.prefix}:dead"
 
     @property
+    def parked(self) -> str:
+        """Sorted set of parked task ids (waiting for a Gong connection or working keys) by time."""
+        return f"{self.prefix}:parked"
+
+    @property
+    def needs_review(self) -> str:
+        """Sorted set of task ids whose write ran but could not be judged, by time."""
+        return f"{self.prefix}:needs_review"
+
+    @property
     def tasks_by_time(self) -> str:
         """Sorted set of task ids by creation time, for listings."""
         return f"{self.prefix}:tasks"

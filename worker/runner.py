@@ -18,7 +18,7 @@ from worker.agent import build_typed_agent, single_tool_plan, tool_access
 from worker.ask_agent import build_ask_agent
 from worker.audit import AuditLog
 from worker.connections import redis_client
-from worker.errors import Permanent, SecurityViolation
+from worker.errors import NotConnected, Permanent, SecurityViolation
 from worker.executor import RunOutcome, run_agent
 from worker.guard import PinGuard
 from worker.keys import Keys
@@ -107,6 +107,8 @@ def settle_run(runtime: Runtime, task_id: str, outcome: RunOutcome, guard: PinGu
     )
     if guard.limited is not None:
         raise guard.limited
+    if guard.connection_needed and not guard.refusals:
+        raise NotConnected("the agent asked to manage connections")
     if not guard.refusals:
         return
     reason = "; ".join(guard.refusals)
@@ -132,7 +134,9 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     if operation.is_free_form:
         prompt = AskPayload.model_validate(record.payload).prompt
         runtime.limiter.check_budget()
-        guard = PinGuard(operation, None, limiter=runtime.limiter)
+        guard = PinGuard(
+            operation, None, limiter=runtime.limiter, account=runtime.settings.composio_gong_account
+        )
         access = tool_access(session, guard, runtime.settings)
         agent = build_ask_agent(access, runtime.settings.model)
         outcome = await run_agent(agent, prompt, runtime.settings, evidence=access.evidence)
@@ -144,7 +148,9 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         arguments = await planned_arguments(record, runtime.settings)
         plan = single_tool_plan(operation.slug, arguments)
         runtime.limiter.check_budget()
-        guard = PinGuard(operation, arguments, limiter=runtime.limiter)
+        guard = PinGuard(
+            operation, arguments, limiter=runtime.limiter, account=runtime.settings.composio_gong_account
+        )
         access = tool_access(session, guard, runtime.settings)
         agent = build_typed_agent(operation.name, plan, access, runtime.settings.model)
         prompt = f"Run gongq task {task_id} ({operation.name})."

@@ -93,10 +93,33 @@ class Settings(BaseSettings):
         "(the worker calls it; for providers without hosted MCP).",
     )
     key_prefix: str = Field(default="gongq", description="Prefix of every Redis key gongq writes.")
+    gong_toolkit_version: str = Field(
+        default="20251027_00",
+        description="Gong toolkit version the Composio SDK pins for direct tool calls "
+        "(Tool Router sessions choose their own; docs/fidelity.md).",
+    )
+    composio_gong_account: str | None = Field(
+        default=None,
+        description="Connected account id the agent may name in tools[].account; unset = none may be named.",
+    )
+    connection_recheck_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="While tasks wait for a Gong connection, how often a worker checks whether it is active.",
+    )
+    tracing: bool = Field(
+        default=False,
+        description="Export Agents SDK traces to OpenAI (never with tool arguments or outputs).",
+    )
     task_timeout_seconds: float = Field(
         default=300.0, gt=0, description="Longest one agent run may take, enforced in the event loop."
     )
     max_attempts: int = Field(default=5, ge=1, description="Attempts per task before it is dead-lettered.")
+    unclassified_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Attempts for a failure no signal classifies (no status, unknown wording).",
+    )
     retry_base_seconds: float = Field(
         default=2.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
     )
@@ -182,7 +205,6 @@ class Settings(BaseSettings):
         default="US",
         description="Region of national phone numbers (no +country code) in erasure lists.",
     )
-
 
     def require_webhook_secrets(self) -> None:
         """Refuse to serve webhooks for real with empty or placeholder signing secrets.

@@ -26,14 +26,24 @@ class TaskStatus(StrEnum):
     RETRYING = "retrying"
     #: Waiting in the ``deferred`` sorted set until ``next_attempt_at`` (e.g. Gong's daily budget).
     DEFERRED = "deferred"
+    #: Waiting in the ``parked`` set for its cause to clear (no Gong connection, a refused key);
+    #: no attempt used; runs again by itself once the cause is gone.
+    PARKED = "parked"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     DEAD = "dead"
+    #: A write reached Gong but its answer could not be judged; kept with the raw answer and
+    #: re-run only on an operator's word (``gongq retry --force``), since it may repeat the write.
+    NEEDS_REVIEW = "needs_review"
 
     @property
     def is_terminal(self) -> bool:
         """A task in a terminal state will not change again unless an operator retries it."""
-        return self in (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.DEAD)
+        return self in (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.DEAD, TaskStatus.NEEDS_REVIEW)
+
+
+#: Statuses ``gongq retry`` re-enqueues; ``needs_review`` only when forced.
+RETRYABLE_BY_OPERATOR = (TaskStatus.DEAD, TaskStatus.PARKED)
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,10 @@ class TaskRecord:
     next_attempt_at: float | None = None
     #: For an erasure-verification lookup: the ledger entry (identifier token) it checks.
     verifies: str | None = None
+    #: Why a parked task waits (``connection``, ``configuration``).
+    parked_cause: str | None = None
+    #: A ``needs_review`` task's answer as Composio gave it (JSON), for the operator.
+    raw_answer: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (what ``gongq status --json`` prints)."""
@@ -75,6 +89,8 @@ class TaskRecord:
             "summary": self.summary,
             "next_attempt_at": self.next_attempt_at,
             "verifies": self.verifies,
+            "parked_cause": self.parked_cause,
+            "raw_answer": self.raw_answer,
         }
 
 
@@ -87,10 +103,17 @@ class Created:
 
 
 class NotDead(GongqError):
-    """``gongq retry`` was asked to re-enqueue a task that is not dead-lettered."""
+    """``gongq retry`` was asked to re-enqueue a task that is not dead-lettered (or parked)."""
 
     def __init__(self, task_id: str, status: TaskStatus) -> None:
-        super().__init__(f"task {task_id} is {status.value}, not dead; only dead tasks can be retried")
+        if status is TaskStatus.NEEDS_REVIEW:
+            message = (
+                f"task {task_id} needs review: its write reached Gong and may have happened; "
+                "check it in Gong, then retry with --force to run it again"
+            )
+        else:
+            message = f"task {task_id} is {status.value}; only dead or parked tasks can be retried"
+        super().__init__(message)
         self.task_id = task_id
         self.status = status
 
@@ -176,6 +199,8 @@ class TaskStore:
             summary=raw.get("summary"),
             next_attempt_at=float(raw["next_attempt_at"]) if raw.get("next_attempt_at") else None,
             verifies=raw.get("verifies"),
+            parked_cause=raw.get("parked_cause") or None,
+            raw_answer=json.loads(raw["raw_answer"]) if raw.get("raw_answer") else None,
         )
 
     def mark_running(self, task_id: str) -> int:
@@ -243,12 +268,17 @@ class TaskStore:
                 records.append(record)
         return records
 
-    def requeue_dead(self, task_id: str) -> TaskRecord:
-        """Move a dead task back to queued: same id (so same idempotency key), attempts reset to 0.
+    def requeue_dead(self, task_id: str, *, force: bool = False) -> TaskRecord:
+        """Move a dead (or parked) task back to queued: same id (so same idempotency key),
+        attempts reset to 0. ``force`` also takes a ``needs_review`` task (an operator checked
+        Gong and wants the write run again).
 
         Checked and written under WATCH, so two operators retrying at once re-enqueue it once:
         the loser sees it queued and gets :class:`NotDead`. The caller sends it to the broker.
         """
+        allowed = {s.value for s in RETRYABLE_BY_OPERATOR}
+        if force:
+            allowed.add(TaskStatus.NEEDS_REVIEW.value)
         key = self._keys.task(task_id)
         while True:
             with self._redis.pipeline() as pipe:
@@ -257,7 +287,7 @@ class TaskStore:
                     status: str | None = pipe.hget(key, "status")  # type: ignore[assignment]
                     if status is None:
                         raise UnknownTask(f"no task with id {task_id!r}")
-                    if status != TaskStatus.DEAD.value:
+                    if status not in allowed:
                         raise NotDead(task_id, TaskStatus(status))
                     pipe.multi()
                     pipe.hset(
@@ -267,16 +297,64 @@ class TaskStore:
                             "attempts": "0",
                             "error": "",
                             "next_attempt_at": "",
+                            "parked_cause": "",
                             "updated_at": repr(time.time()),
                         },
                     )
                     pipe.zrem(self._keys.dead, task_id)
+                    pipe.zrem(self._keys.parked, task_id)
+                    pipe.zrem(self._keys.needs_review, task_id)
                     pipe.execute()
                     break
                 except redis.WatchError:
                     continue
         self._audit.append(task_id, "retried")
         return self.get(task_id)
+
+    def mark_parked(self, task_id: str, reason: str, cause: str) -> None:
+        """Park the task until ``cause`` clears; the attempt it was on is given back (it never
+        reached Gong, or could not have succeeded), so waiting can never dead-letter it."""
+        pipe = self._redis.pipeline()
+        pipe.hincrby(self._keys.task(task_id), "attempts", -1)
+        pipe.hset(
+            self._keys.task(task_id),
+            mapping={
+                "status": TaskStatus.PARKED.value,
+                "updated_at": repr(time.time()),
+                "error": reason,
+                "parked_cause": cause,
+                "next_attempt_at": "",
+            },
+        )
+        pipe.zadd(self._keys.parked, {task_id: time.time()})
+        pipe.execute()
+        self._audit.append(task_id, "parked", reason=reason, cause=cause)
+
+    def parked_ids(self, cause: str | None = None) -> list[str]:
+        """Ids of parked tasks (of one cause), oldest first."""
+        ids: list[str] = self._redis.zrange(self._keys.parked, 0, -1)
+        if cause is None:
+            return ids
+        pipe = self._redis.pipeline(transaction=False)
+        for task_id in ids:
+            pipe.hget(self._keys.task(task_id), "parked_cause")
+        return [t for t, c in zip(ids, pipe.execute(), strict=True) if c == cause]
+
+    def unpark(self, task_id: str) -> TaskRecord | None:
+        """Take one parked task back to queued (the caller sends it); ``None`` if it is no longer
+        parked (another worker or ``gongq connect`` released it first)."""
+        try:
+            return self.requeue_dead(task_id)
+        except NotDead:
+            self._redis.zrem(self._keys.parked, task_id)
+            return None
+
+    def mark_needs_review(self, task_id: str, reason: str, raw_answer: Any) -> None:
+        """Keep a write whose answer could not be judged, with that answer, for an operator."""
+        fields = {"error": reason, "raw_answer": json.dumps(raw_answer, sort_keys=True, default=str)}
+        self._set(task_id, TaskStatus.NEEDS_REVIEW, fields)
+        self._redis.zadd(self._keys.needs_review, {task_id: time.time()})
+        self._audit.append(task_id, "needs_review", reason=reason)
 
     def mark_dead(self, task_id: str, reason: str) -> None:
         """Dead-letter the task: its record (history, payload, reason) stays; it is listed in ``dead``."""

@@ -25,7 +25,17 @@ from celery.signals import worker_ready
 
 from worker.app import RUN_TASK, celery_app
 from worker.deferred import start_release_loop, visibility_timeout
-from worker.errors import BudgetExhausted, Retryable, TaskFailure, UnknownTask
+from worker.errors import (
+    BudgetExhausted,
+    ConfigurationProblem,
+    Parked,
+    Retryable,
+    TaskFailure,
+    Unclassified,
+    UnknownTask,
+    Unverified,
+)
+from worker.parking import release_parked, start_connection_watch
 from worker.pii import scrub_text
 from worker.runner import Runtime, run_operation
 from worker.settings import Settings, get_settings
@@ -101,6 +111,17 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
         rt.store.mark_succeeded(task_id, result, summary)
         log.warning("%s; not created again", summary, extra={"task_id": task_id})
         return {"task_id": task_id, "status": TaskStatus.SUCCEEDED.value}
+    if isinstance(failure, Parked):
+        # Nothing this task does can fix it (no Gong connection, a refused key): wait, attempt
+        # given back, until the cause clears (worker.parking) or an operator retries it.
+        rt.store.mark_parked(task_id, failure.reason, failure.cause)
+        level = logging.ERROR if isinstance(failure, ConfigurationProblem) else logging.WARNING
+        log.log(level, "task parked: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
+        return {"task_id": task_id, "status": TaskStatus.PARKED.value}
+    if isinstance(failure, Unverified):
+        rt.store.mark_needs_review(task_id, failure.reason, failure.raw_answer)
+        log.error("task needs review: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
+        return {"task_id": task_id, "status": TaskStatus.NEEDS_REVIEW.value}
     if isinstance(failure, BudgetExhausted):
         # The task never reached Gong: park it until the budget resets, attempt refunded.
         rt.store.mark_deferred(task_id, failure.reason, failure.reset_at, refund_attempt=True)
@@ -110,7 +131,10 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
         return {"task_id": task_id, "status": TaskStatus.DEFERRED.value}
     if isinstance(failure, Retryable):
         attempts = rt.store.get(task_id).attempts
-        if attempts < rt.settings.max_attempts:
+        limit = rt.settings.max_attempts
+        if isinstance(failure, Unclassified):
+            limit = min(limit, rt.settings.unclassified_max_attempts)
+        if attempts < limit:
             delay = retry_delay(attempts, failure, rt.settings)
             if delay > max_countdown(task):
                 rt.store.mark_deferred(task_id, failure.reason, time.time() + delay, refund_attempt=False)
@@ -163,7 +187,18 @@ _release_started = threading.Event()
 
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _start_deferred_release(**_: object) -> None:
-    """Each worker process releases due deferred tasks (no Celery beat needed; pops are atomic)."""
+    """Each worker process releases due deferred tasks (no Celery beat needed; pops are atomic),
+    watches the Gong connection while tasks wait for it, and, having started (its dependency
+    checks passed, ``gongq worker``), releases the tasks parked on a configuration problem."""
     if not _release_started.is_set():
         _release_started.set()
-        start_release_loop(runtime())
+        rt = runtime()
+        start_release_loop(rt)
+        start_connection_watch(rt.store, rt.settings, rt.sessions)
+        try:
+            released = release_parked(rt.store, rt.settings, ConfigurationProblem.cause)
+        except Exception:
+            log.exception("releasing tasks parked on configuration failed")
+        else:
+            if released:
+                log.info("released %d task(s) parked on a configuration problem", released)

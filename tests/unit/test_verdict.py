@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from worker.errors import Permanent, Retryable, SecurityViolation
+from worker.errors import Permanent, Retryable, SecurityViolation, Unverified
 from worker.evidence import MULTI_EXECUTE, Evidence, McpCallRecord
 from worker.operations import CATALOG, ErasureResult
 from worker.settings import Settings
@@ -100,9 +100,10 @@ def test_gong_400_is_permanent() -> None:
         judge_typed(ERASE, PINNED, evidence_of((SLUG, PINNED, gong_error(400))))
 
 
-def test_an_answer_without_the_expected_fields_is_permanent() -> None:
-    with pytest.raises(Permanent, match="requestId"):
+def test_an_erasure_answer_without_the_expected_fields_needs_review_not_a_retry() -> None:
+    with pytest.raises(Unverified, match="requestId") as caught:
         judge_typed(ERASE, PINNED, evidence_of((SLUG, PINNED, ok({"unexpected": True}))))
+    assert caught.value.raw_answer["response"]["data"] == {"unexpected": True}
 
 
 def test_free_form_answer_is_kept_with_the_tools_it_used() -> None:

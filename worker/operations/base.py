@@ -132,6 +132,9 @@ class Operation:
     result_model: type[Result]
     kind: OperationKind
     lane: Lane = Lane.DEFAULT
+    #: The result field of a list operation for which Gong answers 404 ("No calls found...")
+    #: instead of an empty list (gong-api.md): that 404 is a success with 0 items.
+    empty_list: str | None = None
 
     @property
     def is_free_form(self) -> bool:
@@ -152,8 +155,11 @@ def operation(
     kind: OperationKind,
     description: str,
     lane: Lane = Lane.DEFAULT,
+    empty_list: str | None = None,
 ) -> Operation:
     """A typed single-tool catalog entry (every Gong operation is one Composio tool)."""
+    if empty_list is not None and empty_list not in result.model_fields:
+        raise ValueError(f"{name}: {empty_list!r} is not a field of {result.__name__}")
     return Operation(
         name=name,
         description=description,
@@ -162,4 +168,5 @@ def operation(
         result_model=result,
         kind=kind,
         lane=lane,
+        empty_list=empty_list,
     )

@@ -253,6 +253,7 @@ OPERATIONS = (
         ListCallsResult,
         R,
         "List calls that started in a date-time range.",
+        empty_list="calls",
     ),
     operation(
         "get_call",
@@ -269,6 +270,7 @@ OPERATIONS = (
         CallDetailsResult,
         R,
         "Get calls with parties, content, interaction and media as selected.",
+        empty_list="calls",
     ),
     operation(
         "get_transcripts",
@@ -277,6 +279,7 @@ OPERATIONS = (
         TranscriptsResult,
         R,
         "Get the transcripts of calls by id or date range.",
+        empty_list="call_transcripts",
     ),
     operation(
         "list_manual_crm_associations",

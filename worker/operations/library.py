@@ -91,6 +91,7 @@ OPERATIONS = (
         LibraryFoldersResult,
         R,
         "List the public call-library folders.",
+        empty_list="folders",
     ),
     operation(
         "list_folder_calls",
@@ -107,6 +108,7 @@ OPERATIONS = (
         ScorecardsResult,
         R,
         "List scorecards and their questions.",
+        empty_list="scorecards",
     ),
     operation(
         "list_trackers",
@@ -123,6 +125,7 @@ OPERATIONS = (
         LogsResult,
         R,
         "List audit-log entries of one type in a time range.",
+        empty_list="log_entries",
     ),
     operation(
         "list_coaching_metrics",

@@ -93,6 +93,7 @@ OPERATIONS = (
         AggregateActivityResult,
         R,
         "Activity statistics per user over a date range (calls hosted, attended, feedback...).",
+        empty_list="users",
     ),
     operation(
         "aggregate_activity_by_period",
@@ -101,6 +102,7 @@ OPERATIONS = (
         ActivityByPeriodResult,
         R,
         "Activity statistics per user per day, week, month, quarter or year.",
+        empty_list="users",
     ),
     operation(
         "day_by_day_activity",
@@ -109,6 +111,7 @@ OPERATIONS = (
         DayByDayActivityResult,
         R,
         "Daily activity per user, with the call ids behind each count.",
+        empty_list="users",
     ),
     operation(
         "interaction_stats",
@@ -117,6 +120,7 @@ OPERATIONS = (
         InteractionStatsResult,
         R,
         "Interaction statistics per user (monologues, interactivity, patience, questions).",
+        empty_list="people",
     ),
     operation(
         "scorecard_stats",
@@ -125,5 +129,6 @@ OPERATIONS = (
         ScorecardStatsResult,
         R,
         "Answered scorecards by call date, review date, reviewed user or scorecard.",
+        empty_list="answered_scorecards",
     ),
 )

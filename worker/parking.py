@@ -1,0 +1,75 @@
+"""Parked tasks: waiting, with no attempt used, for a cause outside the task to clear.
+
+Two causes park a task (``worker.errors.Parked``): ``connection`` (the Composio user id has no
+active Gong connection) and ``configuration`` (a key was refused). A worker releases
+``connection`` tasks once it sees the connection active again, checking every
+``connection_recheck_seconds`` while any wait (so they run within a minute of the person
+finishing the authorization page); ``gongq connect`` releases them at once. ``configuration``
+tasks are released when a worker starts and its dependency checks pass (the key was fixed).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from worker.connection import connection_state
+from worker.deferred import send
+from worker.errors import GongqError
+from worker.settings import Settings
+from worker.store import TaskStore
+from worker.toolrouter import ToolRouterSessions
+
+log = logging.getLogger("gongq.worker")
+
+
+def release_parked(store: TaskStore, settings: Settings, cause: str) -> int:
+    """Send every task parked for ``cause`` back to its queue; returns how many were released.
+
+    Record first, then message: a task whose message cannot be sent is parked again, so the
+    next round tries it again rather than leaving it queued with no message.
+    """
+    released = 0
+    for task_id in store.parked_ids(cause):
+        record = store.unpark(task_id)
+        if record is None:
+            continue
+        try:
+            send(settings, record.id, record.operation)
+        except Exception:
+            store.mark_parked(task_id, "re-enqueueing a parked task failed", cause)
+            raise
+        log.info("parked task released (%s)", cause, extra={"task_id": task_id})
+        released += 1
+    return released
+
+
+def check_connection_and_release(store: TaskStore, settings: Settings, sessions: ToolRouterSessions) -> int:
+    """If tasks wait for the Gong connection and it is active now, release them."""
+    if not store.parked_ids("connection"):
+        return 0
+    state = connection_state(sessions, settings.user_id)
+    if not state.active:
+        return 0
+    log.info("%s; releasing the tasks that waited for it", state.describe())
+    return release_parked(store, settings, "connection")
+
+
+def start_connection_watch(
+    store: TaskStore, settings: Settings, sessions: ToolRouterSessions, stop: threading.Event | None = None
+) -> threading.Thread:
+    """A daemon thread that re-checks the Gong connection while tasks are parked for it."""
+    stopping = stop or threading.Event()
+
+    def loop() -> None:
+        while not stopping.wait(settings.connection_recheck_seconds):
+            try:
+                check_connection_and_release(store, settings, sessions)
+            except GongqError as exc:
+                log.warning("could not check the Gong connection: %s", exc)
+            except Exception:
+                log.exception("checking the Gong connection failed; trying again next round")
+
+    thread = threading.Thread(target=loop, name="gongq-connection-watch", daemon=True)
+    thread.start()
+    return thread
