@@ -122,9 +122,13 @@ def enqueue(
 
 def _show_record(record: dict[str, Any]) -> None:
     table = Table(show_header=False)
-    for key in ("id", "operation", "status", "attempts", "source", "error", "summary"):
+    for key in ("id", "operation", "status", "parked_cause", "attempts", "source", "error", "summary"):
         if record.get(key) not in (None, ""):
             table.add_row(key, str(record[key]))
+    if record.get("status") == "needs_review":
+        table.add_row("next step", "check Gong; `gongq retry --force ID` runs the write again")
+    if record.get("raw_answer") is not None:
+        table.add_row("raw answer", json.dumps(record["raw_answer"], indent=1)[:2000])
     if record.get("next_attempt_at"):
         # Retrying or deferred (daily Gong budget spent): say when it runs again.
         when = datetime.fromtimestamp(float(record["next_attempt_at"]), UTC)
@@ -204,12 +208,15 @@ def worker(
     """Start a Celery worker that runs gongq tasks (erasure lane first)."""
     from producer.processes import WORKER_QUEUES
     from worker.app import celery_app
+    from worker.preflight import preflight
 
     settings = get_settings()
     try:
         settings.require_live_secrets()
+        for line in preflight(settings):
+            console.print(f"gongq worker: {line}")
     except GongqError as exc:
-        raise fail(str(exc)) from None
+        raise fail(f"gongq worker cannot start: {exc}") from None
     importlib.import_module("worker.tasks")  # registers the task with the app
     celery_app.worker_main(
         [
@@ -300,6 +307,7 @@ importlib.import_module("producer.cli_producers").register(app)  # erase, batch,
 importlib.import_module("producer.cli_operations").register(app)  # flower
 importlib.import_module("producer.cli_reliability").register(app)  # retry
 importlib.import_module("producer.cli_privacy").register(app)  # erasures
+importlib.import_module("producer.cli_connect").register(app)  # connect
 
 
 def main() -> None:

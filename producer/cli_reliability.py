@@ -1,9 +1,11 @@
-"""`gongq retry`: put dead-lettered tasks back on their queue.
+"""`gongq retry`: put dead-lettered (or parked) tasks back on their queue.
 
 A retried task keeps its id, so its idempotency key still names it and a producer re-sending
 the same key gets the same task; its attempts start again at 0 and the audit trail gets a
-"retried" event. Only dead tasks can be retried: anything else (queued, running, succeeded...)
-is refused with exit code 1, so a retry can never run a task twice at once.
+"retried" event. Only dead and parked tasks can be retried; a ``needs_review`` task (its write
+reached Gong and may have happened) only with ``--force``, after an operator checked Gong.
+Anything else (queued, running, succeeded...) is refused with exit code 1, so a retry can never
+run a task twice at once.
 
 The lead registers these commands on the main app with ``register(app)``.
 """
@@ -32,9 +34,10 @@ def _store(settings: Settings) -> TaskStore:
     return TaskStore(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
 
 
-def retry_task(settings: Settings, task_id: str) -> TaskRecord:
-    """Re-enqueue one dead task (record first, then the broker message); NotDead/UnknownTask otherwise."""
-    record = _store(settings).requeue_dead(task_id)
+def retry_task(settings: Settings, task_id: str, *, force: bool = False) -> TaskRecord:
+    """Re-enqueue one dead or parked task (``force``: also one that needs review), record first,
+    then the broker message; NotDead/UnknownTask otherwise."""
+    record = _store(settings).requeue_dead(task_id, force=force)
     send(settings, record.id, record.operation)
     return record
 
@@ -80,14 +83,18 @@ def _row(record: TaskRecord) -> dict[str, Any]:
 
 
 def retry(
-    task_id: Annotated[str | None, typer.Argument(help="The dead task to retry.")] = None,
+    task_id: Annotated[str | None, typer.Argument(help="The dead or parked task to retry.")] = None,
     dead: Annotated[bool, typer.Option("--dead", help="Retry every dead task (filtered below).")] = False,
-    operation: Annotated[
-        str | None, typer.Option(help="With --dead: only tasks of this operation.")
-    ] = None,
+    operation: Annotated[str | None, typer.Option(help="With --dead: only tasks of this operation.")] = None,
     since: Annotated[
         str | None, typer.Option(help="With --dead: only tasks dead since this epoch or ISO time.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Also retry a task that needs review (its write may already be in Gong)."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Re-enqueue dead tasks: same id and idempotency key, attempts reset, audited as "retried"."""
@@ -98,7 +105,7 @@ def retry(
     settings = get_settings()
     try:
         if task_id is not None:
-            retried = [retry_task(settings, task_id)]
+            retried = [retry_task(settings, task_id, force=force)]
         else:
             if operation is not None:
                 get_operation(operation)
