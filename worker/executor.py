@@ -88,6 +88,18 @@ def _provider_failure(
     return Permanent(reason)
 
 
+def run_config(settings: Settings, model: OpenAIResponsesModel) -> RunConfig:
+    """How every agent run is configured. Tracing is off unless ``GONGQ_TRACING`` asks for it
+    (never in sandbox mode), and even then traces never carry tool arguments or outputs (emails,
+    phones, Gong's data): a trace is exported to OpenAI, outside gongq's privacy rules."""
+    return RunConfig(
+        model=model,
+        tracing_disabled=settings.sandbox or not settings.tracing,
+        trace_include_sensitive_data=False,
+        workflow_name="gongq",
+    )
+
+
 async def _connect(server: MCPServer) -> None:
     """Open a client-executor MCP connection; failing to is transient (the Tool Router is down)."""
     try:
@@ -142,14 +154,7 @@ async def run_agent(
         http_client=openai.DefaultAsyncHttpxClient(verify=SSL_CONTEXT),
     )
     model = OpenAIResponsesModel(model=str(agent.model or settings.model), openai_client=client)
-    config = RunConfig(
-        model=model,
-        # Off unless asked for, and never with tool arguments or outputs (emails, phones, Gong's
-        # data): a trace is exported to OpenAI, outside gongq's privacy rules.
-        tracing_disabled=settings.sandbox or not settings.tracing,
-        trace_include_sensitive_data=False,
-        workflow_name="gongq",
-    )
+    config = run_config(settings, model)
     try:
         async with asyncio.timeout(settings.task_timeout_seconds), AsyncExitStack() as servers:
             for server in agent.mcp_servers:

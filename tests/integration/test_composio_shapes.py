@@ -15,11 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from producer.cli_reliability import retry_task
 from producer.client import GongqClient
 from producer.processes import Processes, free_port
 from worker.operations.examples import EXAMPLES
 from worker.settings import Settings
-from worker.store import TaskStatus
+from worker.store import NotDead, TaskStatus
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +128,6 @@ def test_an_offloaded_answer_is_not_judged_from_its_preview(
     assert write.status is TaskStatus.NEEDS_REVIEW, write.error
     assert write.raw_answer is not None
     assert write.attempts == 1
+    with pytest.raises(NotDead, match="needs review"):
+        retry_task(shapes_worker, write.id)  # `gongq retry` does not repeat a write blindly
+    assert retry_task(shapes_worker, write.id, force=True).status is TaskStatus.QUEUED

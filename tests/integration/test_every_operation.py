@@ -1,6 +1,8 @@
 """Every one of the 53 typed operations, enqueued with its catalog example, run by a real
 Celery worker through the Agents SDK and the Composio SDK against the sandbox: it succeeds,
-its result validates against its model, and Gong saw the tool's request."""
+its result validates against its model, and Gong saw the tool's request. Each runs twice: with
+the tool's data flat at ``response.data`` (seen live) and nested at ``response.data.response.data``
+(Composio's documented example, docs/fidelity.md)."""
 
 from __future__ import annotations
 
@@ -56,9 +58,11 @@ def _path_pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\{\w+\\}", r"[^/]+", re.escape(path)) + "$")
 
 
+@pytest.mark.parametrize("success_data", ["flat", "nested"])
 @pytest.mark.parametrize("name", TYPED)
 def test_operation_succeeds_through_a_worker_with_a_result_of_its_model(
     name: str,
+    success_data: str,
     worker: Processes,
     client: GongqClient,
     sandbox: httpx.Client,
@@ -66,6 +70,7 @@ def test_operation_succeeds_through_a_worker_with_a_result_of_its_model(
     crm_file: Path,
 ) -> None:
     operation = CATALOG[name]
+    sandbox.post("/_sandbox/composio/shapes", json={"success_data": success_data}).raise_for_status()
     if name in SETUP:
         SETUP[name](sandbox)
     task = client.enqueue(name, example(name, media_url=media_url, crm_file=str(crm_file)))
