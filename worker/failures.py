@@ -40,7 +40,7 @@ _TRANSIENT = re.compile(
     r"|too many requests|rate limit|service unavailable|bad gateway",
     re.IGNORECASE,
 )
-#: Gong's wording when a list has nothing in it: "No calls found for the specified period",
+#: Gong's wording when a list has nothing in it: "No calls found corresponding to the provided filters",
 #: "No scorecards found", "No user activity found for the specified filter"...
 EMPTY_LIST_MESSAGE = re.compile(r"^\s*No [A-Za-z ]+ found\b")
 

@@ -133,7 +133,7 @@ def register(router: APIRouter, state: GongState) -> None:
             key=lambda c: str(c["started"]),
         )
         if not matching:
-            raise GongError(404, "No calls found for the specified period")
+            raise GongError(404, "No calls found corresponding to the provided filters")
         page, records = paginate(matching, query.get("cursor"))
         return ok({"records": records, "calls": page})
 
