@@ -214,7 +214,7 @@ def worker(
     try:
         settings.require_live_secrets()
         for line in preflight(settings):
-            console.print(f"gongq worker: {line}")
+            console.print(f"gongq worker: {line}", soft_wrap=True, markup=False)
     except GongqError as exc:
         raise fail(f"gongq worker cannot start: {exc}") from None
     importlib.import_module("worker.tasks")  # registers the task with the app

@@ -61,7 +61,7 @@ def connect(
         print_json(report)
     else:
         if state.active or wait:
-            console.print(state.describe())
+            console.print(state.describe(), soft_wrap=True, markup=False)
         if report["released"]:
             console.print(f"released {report['released']} task(s) that waited for the connection")
     if wait and not state.active:

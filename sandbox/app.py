@@ -11,10 +11,10 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
-from starlette.routing import Mount
 
 from sandbox.config import SandboxConfig
 from sandbox.gong import GongState, build_control_router, build_router
+from sandbox.keys import RevokedKeys
 from sandbox.responses.api import ResponsesApi
 from sandbox.toolrouter.server import ToolRouter
 
@@ -22,8 +22,9 @@ from sandbox.toolrouter.server import ToolRouter
 def create_app(config: SandboxConfig | None = None) -> FastAPI:
     config = config or SandboxConfig()
     gong = GongState(config)
-    toolrouter = ToolRouter(config)
-    responses = ResponsesApi(config)
+    keys = RevokedKeys()
+    toolrouter = ToolRouter(config, keys)
+    responses = ResponsesApi(config, keys)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -37,9 +38,8 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     )
     app.include_router(build_router(gong))
     app.include_router(build_control_router(gong))
-    app.include_router(toolrouter.rest_router())
-    app.include_router(toolrouter.files.router())
     app.include_router(responses.router())
+    app.include_router(keys.router())
 
     @app.get("/_sandbox/health", tags=["sandbox control"])
     async def health() -> dict[str, bool]:
@@ -47,13 +47,15 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
 
     @app.post("/_sandbox/reset", tags=["sandbox control"])
     async def reset() -> dict[str, bool]:
-        """Gong back to its seed, faults and limits cleared, model latency and logs reset."""
+        """Gong back to its seed, faults and limits cleared, model latency and logs reset; Composio
+        connections and answer shapes back to their defaults; no key revoked."""
         gong.reset()
         responses.reset()
-        toolrouter.files.reset()
+        toolrouter.reset()
+        keys.reset()
         return {"ok": True}
 
-    app.router.routes.append(Mount("/tool_router", app=toolrouter.asgi))
+    toolrouter.install(app)
     return app
 
 

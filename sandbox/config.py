@@ -10,6 +10,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal, cast, get_args
+
+#: Where a successful Gong body sits in a multi-execute item: ``response.data`` (``flat``) or
+#: ``response.data.response.data`` (``nested``, the example in Composio's meta-tools.json).
+SuccessData = Literal["flat", "nested"]
+#: How a Gong non-2xx reaches the item's error text (docs/fidelity-toolrouter.md): no public
+#: source shows Composio's wording, so each is an alternative a consumer must handle.
+GongFailure = Literal["text", "requests", "opaque", "fields"]
 
 
 @dataclass
@@ -38,6 +46,18 @@ class SandboxConfig:
     #: Who the connected Gong account belongs to; the model reads "me" and "my team" as this
     #: user and their direct reports.
     account_owner_email: str = "dana.lee@acme-robotics.example"
+    #: Composio user ids have an ACTIVE Gong connection unless told otherwise
+    #: (``POST /_sandbox/composio/connections/{user_id}``); env ``GONGQ_SANDBOX_GONG_CONNECTED=0``.
+    default_connected: bool = True
+    #: Default Tool Router answer shapes, switchable at run time (``/_sandbox/composio/shapes``).
+    success_data: SuccessData = "flat"
+    gong_failure: GongFailure = "text"
+    #: Append `` (Retry-After: <n> s)`` to a Gong failure's text when Gong sent the header.
+    retry_after_in_text: bool = False
+    #: A Gong body whose JSON is longer than this is offloaded to a "remote file" (None: never).
+    offload_over_bytes: int | None = None
+    #: Session create answers ``mcp.url`` on this origin instead of the request's own (None).
+    mcp_origin: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -53,4 +73,24 @@ class SandboxConfig:
             config.gong_rate_per_second = float(env["GONGQ_SANDBOX_GONG_RATE"])
         if "GONGQ_SANDBOX_GONG_DAILY_LIMIT" in env:
             config.gong_daily_limit = int(env["GONGQ_SANDBOX_GONG_DAILY_LIMIT"])
+        if "GONGQ_SANDBOX_GONG_CONNECTED" in env:
+            config.default_connected = env["GONGQ_SANDBOX_GONG_CONNECTED"].strip().lower() not in (
+                "0",
+                "false",
+                "no",
+                "off",
+                "",
+            )
+        if "GONGQ_SANDBOX_SUCCESS_DATA" in env:
+            config.success_data = cast(SuccessData, _choice(env["GONGQ_SANDBOX_SUCCESS_DATA"], SuccessData))
+        if "GONGQ_SANDBOX_GONG_FAILURE" in env:
+            config.gong_failure = cast(GongFailure, _choice(env["GONGQ_SANDBOX_GONG_FAILURE"], GongFailure))
         return config
+
+
+def _choice(value: str, options: object) -> str:
+    """``value`` if it is one of the Literal ``options``, else a ValueError naming them."""
+    allowed: tuple[str, ...] = get_args(options)
+    if value.strip() not in allowed:
+        raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+    return value.strip()

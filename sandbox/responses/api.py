@@ -7,6 +7,7 @@ next request carries the ``mcp_approval_response`` and the run resumes from ther
 
 Client-side tools (``type: "function"``, as the Agents SDK sends a local MCP server's tools) get
 one ``function_call`` per response; the caller runs it and sends a ``function_call_output``.
+An mcp tool's ``allowed_tools``, revoked keys and ``GET /v1/models``: ``sandbox.responses.access``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from sandbox.config import SandboxConfig
-from sandbox.responses import adversary, free_form, planner
+from sandbox.keys import RevokedKeys
+from sandbox.responses import access, adversary, free_form, planner
 from sandbox.responses.mcp_client import McpConnection, parse_output
 
 
@@ -88,8 +90,9 @@ class ModelSettings(BaseModel):
 class ResponsesApi:
     """The Responses stand-in, its request log and its control endpoints."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, keys: RevokedKeys | None = None) -> None:
         self.config = config
+        self.keys = keys or RevokedKeys()
         self.latency = config.model_latency_seconds
         self.adversarial = False
         self.log: list[dict[str, Any]] = []
@@ -105,11 +108,15 @@ class ResponsesApi:
 
     def router(self) -> APIRouter:
         router = APIRouter()
+        router.include_router(access.models_router(self.keys))
 
         @router.post("/v1/responses", tags=["openai"])
         async def create_response(request: Request) -> JSONResponse:
-            if not request.headers.get("authorization", "").removeprefix("Bearer ").strip():
+            if not access.bearer_key(request):
                 return _error(401, "You didn't provide an API key.", "invalid_api_key")
+            refused = access.revoked_key_error(request, self.keys)
+            if refused is not None:
+                return refused
             try:
                 body = await request.json()
             except json.JSONDecodeError:
@@ -165,6 +172,7 @@ class ResponsesApi:
         }
         pending = [i for i in turn if i.get("type") == "mcp_approval_request" and i.get("id") not in answered]
         listed = {i.get("server_label") for i in items if i.get("type") == "mcp_list_tools"}
+        available = access.listed_tools(items)
         output: list[dict[str, Any]] = []
         called: list[str] = []
         final: str | None = None
@@ -206,15 +214,22 @@ class ResponsesApi:
                             "external_connector_error",
                         )
                     if step.server_label not in listed:
+                        shown = access.allowed_listing(
+                            tool, await connections[step.server_label].list_tools()
+                        )
                         output.append(
                             {
                                 "type": "mcp_list_tools",
                                 "id": _id("mcpl"),
                                 "server_label": step.server_label,
-                                "tools": await connections[step.server_label].list_tools(),
+                                "tools": shown,
                             }
                         )
                         listed.add(step.server_label)
+                        available[step.server_label] = {str(t["name"]): t for t in shown}
+                if not access.can_call(tool, step.tool, available.get(step.server_label, {})):
+                    final = f"I can't do that: {step.tool} is not among the tools available to me."
+                    break
                 arguments = json.dumps(step.arguments)
                 attempted.add(adversary.fingerprint(step.tool, step.arguments))
                 approval_id = None

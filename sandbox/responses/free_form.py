@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sandbox.responses.planner import EXECUTE, SEARCH, Done, Step, describe_failure, output_failed
+from sandbox.responses.planner import EXECUTE, SEARCH, Done, Step, describe_failure, output_failed, tool_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+\d[\d\s().-]{6,18}\d")
@@ -100,9 +100,8 @@ def _primary_tool(search_output: Any) -> tuple[str, dict[str, Any]] | None:
 def _data(output: Any) -> dict[str, Any]:
     """Gong's body from a single-tool multi-execute output."""
     for result in ((output or {}).get("data") or {}).get("results", []):
-        data = (result.get("response") or {}).get("data")
-        if isinstance(data, dict):
-            return data
+        if isinstance((result or {}).get("response"), dict):
+            return tool_body(result)
     return {}
 
 
@@ -209,7 +208,7 @@ def _generic_answer(output: Any, request: str, context: ModelContext, background
     """Lists get one line per record; other bodies are shown compactly."""
     lines = []
     for result in ((output or {}).get("data") or {}).get("results", []):
-        data = (result.get("response") or {}).get("data") or {}
+        data = tool_body(result)
         lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
         if not lists:
             shown = {k: v for k, v in data.items() if k != "requestId"}

@@ -63,7 +63,10 @@ class McpConnection:
                 "name": t.name,
                 "description": t.description,
                 "input_schema": t.input_schema,
-                "annotations": None,
+                # The server's hints (readOnlyHint...), which allowed_tools' read_only filters on.
+                "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True)
+                if t.annotations is not None
+                else None,
             }
             for t in result.tools
         ]

@@ -85,24 +85,33 @@ def next_plan_step(steps: list[dict[str, Any]], outputs: list[Any], server_label
     )
 
 
+def tool_body(result: Any) -> dict[str, Any]:
+    """Gong's body from one multi-execute result item, whether the Tool Router put it flat at
+    ``response.data`` or nested at ``response.data.response.data`` (a model reads either)."""
+    data = ((result or {}).get("response") or {}).get("data") if isinstance(result, dict) else None
+    if isinstance(data, dict) and "requestId" not in data and isinstance(data.get("response"), dict):
+        data = data["response"].get("data")
+    return data if isinstance(data, dict) else {}
+
+
 def describe_failure(output: Any) -> str:
     if not isinstance(output, dict):
         return "the tool returned no usable output"
-    if output.get("error"):
-        return str(output["error"])
+    # The items' own errors first: a batch's top-level error only counts them ("1 out of 2
+    # tools failed"); an item without a response (no connection) has its error on the item.
     errors = [
-        str((r.get("response") or {}).get("error"))
+        str(r.get("error") or (r.get("response") or {}).get("error"))
         for r in (output.get("data") or {}).get("results", [])
-        if (r.get("response") or {}).get("successful") is False
+        if isinstance(r, dict) and (r.get("error") or (r.get("response") or {}).get("successful") is False)
     ]
-    return "; ".join(errors) or "the tool reported a failure"
+    return "; ".join(errors) or str(output.get("error") or "") or "the tool reported a failure"
 
 
 def summarize_plan(outputs: list[Any]) -> str:
     parts = []
     for output in outputs:
         for result in ((output or {}).get("data") or {}).get("results", []):
-            data = (result.get("response") or {}).get("data") or {}
+            data = tool_body(result)
             ids = {k: v for k, v in data.items() if k.endswith("Id") and isinstance(v, str | int)}
             parts.append(f"{result.get('tool_slug')} succeeded" + (f" ({json.dumps(ids)})" if ids else ""))
     return "Done. " + "; ".join(parts) if parts else "Done."

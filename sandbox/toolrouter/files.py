@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from sandbox.keys import RevokedKeys
+from sandbox.toolrouter.auth import require_key
+
 
 class UploadRequest(BaseModel):
     md5: str = Field(min_length=1)
@@ -34,7 +37,8 @@ class StoredFile:
 class FileStorage:
     """Uploaded files by storage key; a key is valid only after its bytes were PUT."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: RevokedKeys | None = None) -> None:
+        self._keys = keys or RevokedKeys()
         self._lock = threading.Lock()
         self._pending: dict[str, UploadRequest] = {}
         self._files: dict[str, StoredFile] = {}
@@ -55,8 +59,7 @@ class FileStorage:
         async def request_upload(
             body: UploadRequest, request: Request, x_api_key: str | None = Header(default=None)
         ) -> dict[str, str]:
-            if not x_api_key:
-                raise HTTPException(401, {"error": {"message": "x-api-key header is required"}})
+            require_key(self._keys, x_api_key)
             key = f"{body.toolkit_slug}/{body.tool_slug}/{secrets.token_hex(8)}/{body.filename}"
             with self._lock:
                 self._pending[key] = body

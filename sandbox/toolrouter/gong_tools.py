@@ -1,10 +1,10 @@
-"""Executing a Composio Gong tool: flat arguments → Gong HTTP request → Composio envelope.
+"""Executing a Composio Gong tool: flat arguments → Gong HTTP request → Gong's answer.
 
 Rebuilds the request as Composio does (gong-api.md A.8): path parameters from ``{name}`` in the
 path, query parameters where Gong takes them, ``a__b`` names nested into the JSON body, file
-objects ``{name, content(base64)}`` uploaded as multipart/form-data. The envelope is always
-``{"data", "error", "successful"}``; on a Gong error ``data`` carries Gong's error body plus the
-HTTP ``status_code`` and ``retry_after`` so callers can tell transient from final failures.
+objects ``{name, content(base64)}`` uploaded as multipart/form-data. :func:`call` returns Gong's
+answer as it came (:class:`GongReply`); how it is wrapped for the caller (success shape, failure
+wording) is ``sandbox.toolrouter.multi_execute``'s and ``sandbox.toolrouter.failures``' job.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -32,10 +33,6 @@ QUERY_ON_WRITE = {
 }
 #: Composio spells Gong's hyphenated query names with a double underscore.
 HYPHENATED = {"workspace__id": "workspace-id", "manager__id": "manager-id"}
-
-
-def envelope(data: Any, error: str | None = None) -> dict[str, Any]:
-    return {"data": data, "error": error, "successful": error is None}
 
 
 def _nest(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -111,36 +108,47 @@ def _file(name: str, value: Any, files: FileStorage | None) -> tuple[str, bytes,
     return str(value.get("name") or name), content, "application/octet-stream"
 
 
-async def execute(
+@dataclass(frozen=True)
+class GongReply:
+    """One Gong HTTP answer: status, reason, the URL asked, raw body text and its JSON."""
+
+    status: int
+    reason: str
+    url: str
+    text: str
+    body: Any
+    retry_after: int | None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+async def call(
     client: httpx.AsyncClient, tool: GongTool, arguments: dict[str, Any], files: FileStorage | None = None
-) -> dict[str, Any]:
-    """Run one Gong tool through ``client`` (base URL and Basic auth set) and wrap the answer."""
-    try:
-        path, query, body, upload = build_request(tool, arguments, files)
-    except ValueError as exc:
-        return envelope(None, f"Invalid arguments for {tool.slug}: {exc}")
-    try:
-        response = await client.request(
-            tool.method,
-            path,
-            params=query,
-            json=body if body is not None and not upload else None,
-            files=upload or None,
-        )
-    except httpx.HTTPError as exc:
-        return envelope(None, f"Could not reach Gong: {type(exc).__name__}")
+) -> GongReply:
+    """Run one Gong tool through ``client`` (base URL and Basic auth set).
+
+    Raises ValueError for arguments that cannot make a request, httpx.HTTPError when Gong
+    cannot be reached."""
+    path, query, body, upload = build_request(tool, arguments, files)
+    response = await client.request(
+        tool.method,
+        path,
+        params=query,
+        json=body if body is not None and not upload else None,
+        files=upload or None,
+    )
     try:
         data = response.json() if response.content else {}
     except ValueError:
         data = {"raw": response.text[:500]}
-    if response.is_success:
-        return envelope(data)
-    retry_after = response.headers.get("retry-after")
-    failure = dict(data) if isinstance(data, dict) else {"body": data}
-    failure["status_code"] = response.status_code
-    failure["retry_after"] = int(retry_after) if retry_after and retry_after.isdigit() else None
-    messages = "; ".join(map(str, failure.get("errors", []))) or response.reason_phrase
-    error = f"Gong API error {response.status_code}: {messages}"
-    if failure["retry_after"] is not None:
-        error += f" (Retry-After: {failure['retry_after']} s)"
-    return envelope(failure, error)
+    retry_after = response.headers.get("retry-after", "").strip()
+    return GongReply(
+        status=response.status_code,
+        reason=response.reason_phrase,
+        url=str(response.request.url),
+        text=response.text,
+        body=data,
+        retry_after=int(retry_after) if retry_after.isdigit() else None,
+    )

@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from producer.client import GongqClient
 from producer.processes import Processes, wait_until
@@ -43,7 +44,7 @@ def test_a_worker_with_a_refused_composio_key_does_not_start_and_names_the_setti
 ) -> None:
     key = f"revoked-{uuid.uuid4().hex[:6]}"
     revoke(sandbox, composio=[key])
-    started = start_worker_and_wait(prefixed.model_copy(update={"composio_api_key": key}))
+    started = start_worker_and_wait(prefixed.model_copy(update={"composio_api_key": SecretStr(key)}))
     assert started.returncode != 0
     assert "COMPOSIO_API_KEY" in started.stderr, started.stderr
     assert "Traceback" not in started.stderr
@@ -54,7 +55,7 @@ def test_a_worker_with_a_refused_openai_key_does_not_start_and_names_the_setting
 ) -> None:
     key = f"revoked-{uuid.uuid4().hex[:6]}"
     revoke(sandbox, openai=[key])
-    started = start_worker_and_wait(prefixed.model_copy(update={"openai_api_key": key}))
+    started = start_worker_and_wait(prefixed.model_copy(update={"openai_api_key": SecretStr(key)}))
     assert started.returncode != 0
     assert "OPENAI_API_KEY" in started.stderr, started.stderr
 
@@ -75,7 +76,7 @@ def test_a_key_refused_mid_run_parks_the_task_without_using_attempts(
     executor: str, own_processes: Processes, prefixed: Settings, sandbox: httpx.Client
 ) -> None:
     settings = prefixed.model_copy(
-        update={"executor": executor, "openai_api_key": f"soon-revoked-{uuid.uuid4().hex[:6]}"}
+        update={"executor": executor, "openai_api_key": SecretStr(f"soon-revoked-{uuid.uuid4().hex[:6]}")}
     )
     own_processes.start_worker(settings, name=f"keys-{executor}", concurrency=2)
     wait_until(lambda: "key accepted" in own_processes.log_tail(f"keys-{executor}", 100), 30, "worker start")

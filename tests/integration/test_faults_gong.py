@@ -46,6 +46,9 @@ def test_reads_survive_5xx_and_429_and_honour_retry_after(
         }
     )
     sandbox.post("/_sandbox/gong/limits", json={"per_second": 1000, "per_day": 100000}).raise_for_status()
+    # Retry-After can be honoured only when Composio passes it on; here it does (in the error
+    # text). Without it the policy's backoff applies (test_composio_shapes.py).
+    sandbox.post("/_sandbox/composio/shapes", json={"retry_after_in_text": True}).raise_for_status()
     sandbox.post(
         "/_sandbox/gong/faults",
         json={

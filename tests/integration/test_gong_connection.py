@@ -60,7 +60,7 @@ def test_a_task_without_a_gong_connection_parks_and_runs_once_a_person_connects(
     assert record.attempts == 0, "parking used no attempt"
     assert record.parked_cause == "connection"
     assert "gongq connect" in (record.error or "")
-    assert "security_violation" not in [e.event for e in client.audit.events(task_id)]
+    assert "security_violation" not in [e.fields["event"] for e in client.audit.events(task_id)]
 
     shown = gongq(settings, "connect", "--json")
     assert shown.returncode == 0, shown.stderr
@@ -74,7 +74,7 @@ def test_a_task_without_a_gong_connection_parks_and_runs_once_a_person_connects(
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.attempts == 1, "the parked period cost no attempt"
     assert time.monotonic() - connected_at < 60
-    assert [e.event for e in client.audit.events(task_id)].count("parked") == 1
+    assert [e.fields["event"] for e in client.audit.events(task_id)].count("parked") == 1
 
 
 def test_gongq_connect_wait_releases_parked_tasks_at_once(
