@@ -106,9 +106,9 @@ def test_gong_429s_and_5xx_are_retried_until_the_task_succeeds(
     style: str, shapes_worker: Settings, sandbox: httpx.Client
 ) -> None:
     shapes(sandbox, gong_failure=style, retry_after_in_text=True)
-    faults = [{"status": 429, "rate": 0.3, "retry_after": 1, "path_prefix": "/v2/users"}]
+    faults = [{"status": 429, "rate": 0.2, "retry_after": 1, "path_prefix": "/v2/users"}]
     if style != "opaque":  # without a status an injected 503 says only "Unexpected error": unclassifiable
-        faults.append({"status": 503, "rate": 0.2, "path_prefix": "/v2/users"})
+        faults.append({"status": 503, "rate": 0.1, "path_prefix": "/v2/users"})
     sandbox.post("/_sandbox/gong/faults", json={"faults": faults}).raise_for_status()
     client = GongqClient(shapes_worker, source="test")
     ids = [client.enqueue("list_users", EXAMPLES["list_users"]).task_id for _ in range(6)]
