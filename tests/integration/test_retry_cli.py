@@ -91,7 +91,7 @@ def test_retry_by_id_requeues_with_attempts_reset(
     assert client.audit.verify().ok
 
 
-def test_retry_refuses_tasks_that_are_not_dead(
+def test_retry_refuses_tasks_that_are_neither_dead_nor_parked(
     prefixed: Settings, gongq: tuple[CliRunner, typer.Typer]
 ) -> None:
     runner, app = gongq
@@ -100,7 +100,7 @@ def test_retry_refuses_tasks_that_are_not_dead(
     task_id = client.store.create("list_users", {}, source="test").task_id
     result = runner.invoke(app, ["retry", task_id])
     assert result.exit_code == 1
-    assert "not dead" in result.output
+    assert "only dead or parked" in " ".join(result.output.split())
     result = runner.invoke(app, ["retry", "no-such-task", "--json"])
     assert result.exit_code == 1
     assert "no task" in json.loads(result.output)["error"]
