@@ -370,8 +370,12 @@ class ResponsesApi:
         has_plan: bool,
     ) -> dict[str, Any]:
         """The response object; stored (unless ``store`` is false) for ``previous_response_id``."""
-        # The whole context is billed, whether it was sent or chained by previous_response_id.
-        input_tokens = _tokens([body.get("instructions"), items])
+        # The whole context is billed, whether it was sent or chained by previous_response_id,
+        # and so are function tool definitions (OpenAI's function-calling guide: functions "count
+        # against the model's context limit and are billed as input tokens"). Hosted MCP tools
+        # are billed through their mcp_list_tools items, which are part of ``items``.
+        functions = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+        input_tokens = _tokens([body.get("instructions"), items, functions])
         output_tokens = _tokens(output)
         usage = {
             "input_tokens": input_tokens,
