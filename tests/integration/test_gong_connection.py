@@ -122,3 +122,7 @@ def test_the_worker_says_in_one_line_that_gong_is_not_connected(
     ]
     assert len(lines) == 1
     assert "gongq connect" in lines[0]
+    # The session it made has the remote workbench (code-running tools) off.
+    sessions = sandbox.get("/_sandbox/composio/sessions").json()["sessions"]
+    bodies = [s["body"] for s in sessions if s["user_id"] == settings.user_id]
+    assert bodies and all(b.get("workbench", {}).get("enable") is False for b in bodies)

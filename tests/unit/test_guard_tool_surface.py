@@ -11,6 +11,10 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+from agents import HostedMCPTool
+
+from worker.agent import tool_access
 from worker.guard import PinGuard
 from worker.meta_tools import (
     GET_TOOL_SCHEMAS,
@@ -21,6 +25,8 @@ from worker.meta_tools import (
     SEARCH_TOOLS,
 )
 from worker.operations import CATALOG
+from worker.settings import Settings
+from worker.toolrouter import ToolRouterSession
 
 ERASE = CATALOG["erase_email"]
 PINNED = {"emailAddress": "jane@customer.example"}
@@ -78,3 +84,21 @@ def test_a_call_item_with_unexpected_keys_is_refused() -> None:
     guard = PinGuard(ERASE, PINNED)
     assert admit(guard, MULTI_EXECUTE, planned_call(connected_account_id="ca_x")) is not None
     assert guard.refusals and "unexpected keys" in guard.refusals[0]
+
+
+SESSION = ToolRouterSession("trs_unit", "http://127.0.0.1:9/tool_router/trs_unit/mcp", {"x-api-key": "k"})
+
+
+@pytest.mark.parametrize(
+    ("operation", "offered"),
+    [("erase_email", [MULTI_EXECUTE]), ("ask", [SEARCH_TOOLS, GET_TOOL_SCHEMAS, MULTI_EXECUTE])],
+)
+def test_each_agent_is_offered_only_the_tool_router_tools_it_needs(
+    operation: str, offered: list[str]
+) -> None:
+    guard = PinGuard(CATALOG[operation], PINNED if operation != "ask" else None)
+    hosted = tool_access(SESSION, guard, Settings(sandbox=True, _env_file=None))
+    assert isinstance(hosted.tools[0], HostedMCPTool)
+    assert hosted.tools[0].tool_config["allowed_tools"] == offered
+    client = tool_access(SESSION, guard, Settings(sandbox=True, executor="client", _env_file=None))
+    assert client.mcp_servers[0].tool_filter == {"allowed_tool_names": offered}
