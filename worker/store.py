@@ -233,20 +233,10 @@ class TaskStore:
         ``refund_attempt`` gives the attempt back when the task never reached Gong (the daily
         budget was spent before it ran), so a long outage of budget cannot dead-letter it.
         """
-        pipe = self._redis.pipeline()
-        if refund_attempt:
-            pipe.hincrby(self._keys.task(task_id), "attempts", -1)
-        pipe.hset(
-            self._keys.task(task_id),
-            mapping={
-                "status": TaskStatus.DEFERRED.value,
-                "updated_at": repr(time.time()),
-                "error": reason,
-                "next_attempt_at": repr(next_attempt_at),
-            },
+        fields = {"error": reason, "next_attempt_at": repr(next_attempt_at)}
+        self._set_waiting(
+            task_id, TaskStatus.DEFERRED, fields, self._keys.deferred, next_attempt_at, refund_attempt
         )
-        pipe.zadd(self._keys.deferred, {task_id: next_attempt_at})
-        pipe.execute()
         self._audit.append(task_id, "deferred", reason=reason, next_attempt_at=repr(next_attempt_at))
 
     def mark_released(self, task_id: str) -> None:
@@ -314,21 +304,26 @@ class TaskStore:
     def mark_parked(self, task_id: str, reason: str, cause: str) -> None:
         """Park the task until ``cause`` clears; the attempt it was on is given back (it never
         reached Gong, or could not have succeeded), so waiting can never dead-letter it."""
-        pipe = self._redis.pipeline()
-        pipe.hincrby(self._keys.task(task_id), "attempts", -1)
-        pipe.hset(
-            self._keys.task(task_id),
-            mapping={
-                "status": TaskStatus.PARKED.value,
-                "updated_at": repr(time.time()),
-                "error": reason,
-                "parked_cause": cause,
-                "next_attempt_at": "",
-            },
-        )
-        pipe.zadd(self._keys.parked, {task_id: time.time()})
-        pipe.execute()
+        fields = {"error": reason, "parked_cause": cause, "next_attempt_at": ""}
+        self._set_waiting(task_id, TaskStatus.PARKED, fields, self._keys.parked, time.time(), True)
         self._audit.append(task_id, "parked", reason=reason, cause=cause)
+
+    def _set_waiting(
+        self, task_id: str, status: TaskStatus, fields: dict[str, str], zset: str, score: float, refund: bool
+    ) -> None:
+        """One write for a task that waits in ``zset`` (deferred, parked), attempt given back if
+        ``refund``: status, fields and set membership change together."""
+        mapping: dict[str | bytes, bytes | float | int | str] = {
+            "status": status.value,
+            "updated_at": repr(time.time()),
+        }
+        mapping.update(fields)
+        pipe = self._redis.pipeline()
+        if refund:
+            pipe.hincrby(self._keys.task(task_id), "attempts", -1)
+        pipe.hset(self._keys.task(task_id), mapping=mapping)
+        pipe.zadd(zset, {task_id: score})
+        pipe.execute()
 
     def parked_ids(self, cause: str | None = None) -> list[str]:
         """Ids of parked tasks (of one cause), oldest first."""

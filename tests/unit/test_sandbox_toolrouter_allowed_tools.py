@@ -6,53 +6,23 @@ called, as a model cannot call a tool it was not shown."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-
-from sandbox.app import create_app
-from sandbox.config import SandboxConfig
 
 KEY = "sandbox-composio-key"
 SEARCH = "COMPOSIO_SEARCH_TOOLS"
 EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(SandboxConfig(gong_rate_per_second=1000)),
-            host="127.0.0.1",
-            port=_free_port(),
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(autouse=True)
-def _reset(base: str) -> None:
-    httpx.post(f"{base}/_sandbox/reset").raise_for_status()
+def _reset(fresh_sandbox: str) -> None:
+    """Every test starts from the sandbox's defaults."""
 
 
 def _respond(

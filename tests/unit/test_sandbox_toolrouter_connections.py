@@ -8,16 +8,11 @@ builds them without validation, so a missing field would otherwise go unnoticed)
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
-import uvicorn
 from composio import Composio
 from composio.exceptions import ComposioSDKTimeoutError, MCPDestinationError
 from composio_client import AuthenticationError, NotFoundError
@@ -32,31 +27,13 @@ from sandbox.config import SandboxConfig
 KEY = "sandbox-composio-key"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    config = SandboxConfig(gong_rate_per_second=1000)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host="127.0.0.1", port=_free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(autouse=True)
-def _reset(base: str) -> None:
-    httpx.post(f"{base}/_sandbox/reset").raise_for_status()
+def _reset(fresh_sandbox: str) -> None:
+    """Every test starts from the sandbox's defaults."""
 
 
 @pytest.fixture()

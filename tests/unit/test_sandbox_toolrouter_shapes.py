@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import jsonschema  # type: ignore[import-untyped]
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
+from producer.processes import free_port
 from sandbox.app import create_app
 from sandbox.config import SandboxConfig
 from sandbox.toolrouter.definitions import meta_tools
@@ -42,32 +38,13 @@ EMPTY_RANGE = {"fromDateTime": "2001-01-01T00:00:00Z", "toDateTime": "2001-01-02
 NO_CALLS = "No calls found corresponding to the provided filters"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    """The whole sandbox served on a free port (Gong calls go back to the same origin)."""
-    config = SandboxConfig(gong_rate_per_second=1000)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host="127.0.0.1", port=_free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(autouse=True)
-def _reset(base: str) -> None:
-    httpx.post(f"{base}/_sandbox/reset").raise_for_status()
+def _reset(fresh_sandbox: str) -> None:
+    """Every test starts from the sandbox's defaults."""
 
 
 def _create(base: str, user_id: str = "u1", **extra: Any) -> dict[str, Any]:
@@ -346,7 +323,7 @@ def test_retry_after_reaches_the_text_only_when_selected_and_a_field_only_in_fie
 
 
 def test_unreachable_gong_is_reported_per_item_as_could_not_reach_gong() -> None:
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     with TestClient(create_app(SandboxConfig(gong_base_url=closed))) as client:
         created = client.post(
             "/api/v3.1/tool_router/session", json={"user_id": "u1"}, headers={"x-api-key": KEY}
