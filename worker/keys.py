@@ -44,6 +44,12 @@ class Keys:
         return f"{self.prefix}:parked"
 
     @property
+    def connection_inactive(self) -> str:
+        """String with a TTL: a worker saw no active Gong connection within the TTL, so new tasks
+        park at once instead of spending model requests and rate-limit tokens to learn it again."""
+        return f"{self.prefix}:connection:inactive"
+
+    @property
     def needs_review(self) -> str:
         """Sorted set of task ids whose write ran but could not be judged, by time."""
         return f"{self.prefix}:needs_review"

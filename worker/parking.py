@@ -30,6 +30,8 @@ def release_parked(store: TaskStore, settings: Settings, cause: str) -> int:
     next round tries it again rather than leaving it queued with no message.
     """
     released = 0
+    if cause == "connection":
+        store.forget_inactive_connection()
     for task_id in store.parked_ids(cause):
         record = store.unpark(task_id)
         if record is None:

@@ -130,6 +130,8 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     operation = get_operation(record.operation)
     attempt = runtime.store.mark_running(task_id)
     log.info("attempt %d of %s", attempt, operation.name, extra={"task_id": task_id})
+    if runtime.redis.exists(runtime.keys.connection_inactive):
+        raise NotConnected("no active connection seen in the last few seconds; waiting with the others")
     session = await runtime.sessions.get(runtime.settings.user_id)
     if operation.is_free_form:
         prompt = AskPayload.model_validate(record.payload).prompt

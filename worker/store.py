@@ -335,6 +335,10 @@ class TaskStore:
             pipe.hget(self._keys.task(task_id), "parked_cause")
         return [t for t, c in zip(ids, pipe.execute(), strict=True) if c == cause]
 
+    def forget_inactive_connection(self) -> None:
+        """The Gong connection is active again: tasks run instead of parking at once."""
+        self._redis.delete(self._keys.connection_inactive)
+
     def unpark(self, task_id: str) -> TaskRecord | None:
         """Take one parked task back to queued (the caller sends it); ``None`` if it is no longer
         parked (another worker or ``gongq connect`` released it first)."""

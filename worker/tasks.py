@@ -28,6 +28,7 @@ from worker.deferred import start_release_loop, visibility_timeout
 from worker.errors import (
     BudgetExhausted,
     ConfigurationProblem,
+    NotConnected,
     Parked,
     Retryable,
     TaskFailure,
@@ -115,6 +116,11 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
         # Nothing this task does can fix it (no Gong connection, a refused key): wait, attempt
         # given back, until the cause clears (worker.parking) or an operator retries it.
         rt.store.mark_parked(task_id, failure.reason, failure.cause)
+        if isinstance(failure, NotConnected):
+            # Until the watch sees the connection active (or this expires), park new tasks at once.
+            rt.redis.set(
+                rt.keys.connection_inactive, "1", ex=max(1, int(rt.settings.connection_recheck_seconds))
+            )
         level = logging.ERROR if isinstance(failure, ConfigurationProblem) else logging.WARNING
         log.log(level, "task parked: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
         return {"task_id": task_id, "status": TaskStatus.PARKED.value}

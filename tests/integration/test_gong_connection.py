@@ -126,3 +126,18 @@ def test_the_worker_says_in_one_line_that_gong_is_not_connected(
     sessions = sandbox.get("/_sandbox/composio/sessions").json()["sessions"]
     bodies = [s["body"] for s in sessions if s["user_id"] == settings.user_id]
     assert bodies and all(b.get("workbench", {}).get("enable") is False for b in bodies)
+
+
+def test_once_one_task_met_no_connection_the_next_ones_park_without_model_requests(
+    own_processes: Processes, prefixed: Settings, sandbox: httpx.Client
+) -> None:
+    settings = disconnected(sandbox, prefixed, recheck=30.0)
+    own_processes.start_worker(settings, name="connection-many", concurrency=2)
+    client = GongqClient(settings, source="test")
+    first = client.enqueue("list_users", EXAMPLES["list_users"]).task_id
+    wait_until(lambda: parked(client, first), 60, "the first task to park")
+    others = [client.enqueue("list_users", EXAMPLES["list_users"]).task_id for _ in range(5)]
+    wait_until(lambda: all(parked(client, t) for t in others), 60, "the other tasks to park")
+    log = sandbox.get("/_sandbox/openai/requests").json()["requests"]
+    assert not [r for r in log if any(t in r["user_text"] for t in others)], "no model request for them"
+    assert all(client.status(t).attempts == 0 for t in [first, *others])
