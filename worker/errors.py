@@ -45,6 +45,12 @@ class BudgetExhausted(Retryable):
         self.reset_at = reset_at
 
 
+class ToolRouterUnreachable(Retryable):
+    """The Tool Router's MCP server could not be reached or refused the connection. The MCP
+    client (and a hosted provider's 424) may hide the HTTP status, so the runner asks Composio
+    over REST whether the key still works before retrying (a refused key parks the task)."""
+
+
 class Unclassified(Retryable):
     """A failure no signal classifies (no status, no known wording): retried, but only
     ``unclassified_max_attempts`` times, and dead-lettered with its whole text."""

@@ -13,7 +13,6 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import openai
 from agents import Agent, RunConfig, Runner
 from agents.exceptions import AgentsException, MaxTurnsExceeded, ModelBehaviorError
@@ -23,8 +22,10 @@ from agents.memory import Session
 from agents.models.openai_responses import OpenAIResponsesModel
 from openai.types.responses.response_output_item import McpCall
 
-from worker.errors import ConfigurationProblem, Permanent, Retryable
+from worker.errors import ConfigurationProblem, Permanent, Retryable, ToolRouterUnreachable
 from worker.evidence import Evidence, McpCallRecord, parse_arguments
+from worker.exception_chain import http_status
+from worker.failures import read_signals
 from worker.settings import Settings, env_name
 
 SSL_CONTEXT = ssl.create_default_context()
@@ -80,9 +81,9 @@ def _provider_failure(
     if exc.status_code == 424 and "MCP server" in message:
         # The provider could not reach the Tool Router's MCP URL (hosted executor): transient,
         # unless the Tool Router refused the key (its 401 comes back inside the message).
-        if "401" in message or "403" in message:
+        if read_signals(message).status in (401, 403):
             return ConfigurationProblem(reason, env_name("composio_api_key"))
-        return Retryable(reason)
+        return ToolRouterUnreachable(reason)
     if exc.status_code == 429 or exc.status_code >= 500:
         return Retryable(reason, retry_after=_retry_after(exc))
     return Permanent(reason)
@@ -105,29 +106,14 @@ async def _connect(server: MCPServer) -> None:
     try:
         await server.connect()  # type: ignore[no-untyped-call]
     except Exception as exc:  # transport and protocol errors of several libraries
-        status = _http_status(exc)
+        status = http_status(exc)
         if status in (401, 403):
             raise ConfigurationProblem(
                 f"the Tool Router MCP server refused the key (HTTP {status})", env_name("composio_api_key")
             ) from exc
-        raise Retryable(f"could not connect to the Tool Router MCP server: {type(exc).__name__}") from exc
-
-
-def _http_status(exc: BaseException) -> int | None:
-    """The HTTP status inside an MCP transport failure (often wrapped in exception groups)."""
-    pending: list[BaseException] = [exc]
-    visited: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in visited:
-            continue
-        visited.add(id(current))
-        if isinstance(current, httpx.HTTPStatusError):
-            return current.response.status_code
-        if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return None
+        raise ToolRouterUnreachable(
+            f"could not connect to the Tool Router MCP server: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 async def run_agent(

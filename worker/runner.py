@@ -7,18 +7,23 @@ policy in ``worker.tasks`` to handle.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import redis
+from agents import Agent
 from pydantic import ValidationError
 
 from worker.agent import build_typed_agent, single_tool_plan, tool_access
 from worker.ask_agent import build_ask_agent
 from worker.audit import AuditLog
+from worker.connection import connection_state
 from worker.connections import redis_client
-from worker.errors import NotConnected, Permanent, SecurityViolation
+from worker.errors import NotConnected, Permanent, SecurityViolation, ToolRouterUnreachable
+from worker.evidence import Evidence
 from worker.executor import RunOutcome, run_agent
 from worker.guard import PinGuard
 from worker.keys import Keys
@@ -117,6 +122,21 @@ def settle_run(runtime: Runtime, task_id: str, outcome: RunOutcome, guard: PinGu
     raise SecurityViolation(f"refused by the pin guard: {reason}")
 
 
+async def run_checked(
+    runtime: Runtime, agent: Agent[Any], prompt: str, evidence: Evidence | None
+) -> RunOutcome:
+    """Run the agent; when the Tool Router's MCP server could not be reached, drop the cached
+    session (it may have expired) and ask Composio over REST whether the key still works, so a
+    refused key parks the task (ConfigurationProblem) instead of burning its attempts."""
+    try:
+        return await run_agent(agent, prompt, runtime.settings, evidence=evidence)
+    except ToolRouterUnreachable:
+        user_id = runtime.settings.user_id
+        runtime.sessions.forget(user_id)
+        await asyncio.to_thread(connection_state, runtime.sessions, user_id)
+        raise
+
+
 async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     """Run one attempt of ``task_id`` and return the stored record.
 
@@ -141,7 +161,7 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         )
         access = tool_access(session, guard, runtime.settings)
         agent = build_ask_agent(access, runtime.settings.model)
-        outcome = await run_agent(agent, prompt, runtime.settings, evidence=access.evidence)
+        outcome = await run_checked(runtime, agent, prompt, access.evidence)
         settle_run(runtime, task_id, outcome, guard)
         answer = judge_free_form(outcome.evidence, str(outcome.final_output))
         result: Result = answer
@@ -156,7 +176,7 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         access = tool_access(session, guard, runtime.settings)
         agent = build_typed_agent(operation.name, plan, access, runtime.settings.model)
         prompt = f"Run gongq task {task_id} ({operation.name})."
-        outcome = await run_agent(agent, prompt, runtime.settings, evidence=access.evidence)
+        outcome = await run_checked(runtime, agent, prompt, access.evidence)
         settle_run(runtime, task_id, outcome, guard)
         result = judge_typed(operation, arguments, outcome.evidence)
         summary = str(outcome.final_output)

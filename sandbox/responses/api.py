@@ -27,6 +27,7 @@ from sandbox.config import SandboxConfig
 from sandbox.keys import RevokedKeys
 from sandbox.responses import access, adversary, free_form, planner
 from sandbox.responses.mcp_client import McpConnection, parse_output
+from worker.exception_chain import http_status
 
 
 def _id(prefix: str) -> str:
@@ -207,10 +208,11 @@ class ResponsesApi:
                             McpConnection(tool["server_url"], dict(tool.get("headers") or {}))
                         )
                     except Exception as exc:  # any transport or protocol failure, as the real API reports
+                        status = http_status(exc)
+                        detail = f"Http status code: {status}" if status is not None else type(exc).__name__
                         return _error(
                             424,
-                            f"Error retrieving tool list from MCP server '{step.server_label}': "
-                            f"{type(exc).__name__}",
+                            f"Error retrieving tool list from MCP server '{step.server_label}'. {detail}",
                             "external_connector_error",
                         )
                     if step.server_label not in listed:

@@ -95,3 +95,23 @@ def test_a_key_refused_mid_run_parks_the_task_without_using_attempts(
     record = client.wait(task_id, timeout=90)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.attempts == 1
+
+
+@pytest.mark.parametrize("executor", ["hosted", "client"])
+def test_a_composio_key_refused_by_the_mcp_server_mid_run_parks_the_task(
+    executor: str, own_processes: Processes, prefixed: Settings, sandbox: httpx.Client
+) -> None:
+    settings = prefixed.model_copy(
+        update={"executor": executor, "composio_api_key": SecretStr(f"soon-revoked-{uuid.uuid4().hex[:6]}")}
+    )
+    own_processes.start_worker(settings, name=f"mcp-keys-{executor}", concurrency=1)
+    client = GongqClient(settings, source="test")
+    warm = client.wait(client.enqueue("list_users", EXAMPLES["list_users"]).task_id, timeout=60)
+    assert warm.status is TaskStatus.SUCCEEDED, warm.error  # the worker's session is cached now
+    revoke(sandbox, composio=[settings.composio_api_key.get_secret_value()])
+    task_id = client.enqueue("list_users", EXAMPLES["list_users"]).task_id
+    wait_until(lambda: client.status(task_id).status is TaskStatus.PARKED, 60, "the task to park")
+    record = client.status(task_id)
+    assert record.attempts == 0
+    assert record.parked_cause == "configuration"
+    assert "COMPOSIO_API_KEY" in (record.error or "")
