@@ -50,7 +50,11 @@ def shapes_worker(request: pytest.FixtureRequest, settings: Settings) -> Iterato
 
 
 def shapes(sandbox: httpx.Client, **values: Any) -> None:
+    """Select the Tool Router's shapes, and lift Gong's own 3/s limit: this worker's limiter is
+    opened up, and a 429 of Gong's (or one caused by other tests' background lookups on the
+    shared sandbox) would add failures the test did not ask for."""
     sandbox.post("/_sandbox/composio/shapes", json=values).raise_for_status()
+    sandbox.post("/_sandbox/gong/limits", json={"per_second": 1000, "per_day": 100000}).raise_for_status()
 
 
 def run(settings: Settings, operation: str, payload: dict[str, Any], timeout: float = 90) -> Any:
@@ -86,7 +90,8 @@ def test_an_unclassifiable_failure_is_retried_a_bounded_number_of_times_keeping_
     shapes(sandbox, gong_failure="opaque")
     record = run(shapes_worker, "get_user", UNKNOWN_USER)
     assert record.status is TaskStatus.DEAD
-    assert record.attempts == shapes_worker.unclassified_max_attempts
+    reasons = [e.fields.get("reason") for e in GongqClient(shapes_worker).audit.events(record.id)]
+    assert record.attempts == shapes_worker.unclassified_max_attempts, reasons
     assert f"User {UNKNOWN_USER['id']} not found" in (record.error or "")
 
 
@@ -110,10 +115,6 @@ def test_gong_429s_and_5xx_are_retried_until_the_task_succeeds(
     if style != "opaque":  # without a status an injected 503 says only "Unexpected error": unclassifiable
         faults.append({"status": 503, "rate": 0.1, "path_prefix": "/v2/users"})
     sandbox.post("/_sandbox/gong/faults", json={"faults": faults}).raise_for_status()
-    # Only the injected faults: Gong's own 3/s limit would add 429s of its own (this worker's
-    # limiter is opened up so that the faults reach it), and retries after the same Retry-After
-    # would meet it together again.
-    sandbox.post("/_sandbox/gong/limits", json={"per_second": 1000, "per_day": 100000}).raise_for_status()
     client = GongqClient(shapes_worker, source="test")
     ids = [client.enqueue("list_users", EXAMPLES["list_users"]).task_id for _ in range(6)]
     records = [client.wait(task_id, timeout=120) for task_id in ids]
