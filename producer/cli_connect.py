@@ -20,9 +20,10 @@ from worker.settings import Settings, get_settings
 
 def _release(settings: Settings) -> int:
     from producer.client import GongqClient
+    from worker.errors import NotConnected
     from worker.parking import release_parked
 
-    return release_parked(GongqClient(settings).store, settings, "connection")
+    return release_parked(GongqClient(settings).store, settings, NotConnected.cause)
 
 
 def connect(

@@ -15,7 +15,7 @@ import threading
 
 from worker.connection import connection_state
 from worker.deferred import send
-from worker.errors import GongqError
+from worker.errors import GongqError, NotConnected
 from worker.settings import Settings
 from worker.store import TaskStore
 from worker.toolrouter import ToolRouterSessions
@@ -30,7 +30,7 @@ def release_parked(store: TaskStore, settings: Settings, cause: str) -> int:
     next round tries it again rather than leaving it queued with no message.
     """
     released = 0
-    if cause == "connection":
+    if cause == NotConnected.cause:
         store.forget_inactive_connection()
     for task_id in store.parked_ids(cause):
         record = store.unpark(task_id)
@@ -48,13 +48,13 @@ def release_parked(store: TaskStore, settings: Settings, cause: str) -> int:
 
 def check_connection_and_release(store: TaskStore, settings: Settings, sessions: ToolRouterSessions) -> int:
     """If tasks wait for the Gong connection and it is active now, release them."""
-    if not store.parked_ids("connection"):
+    if not store.parked_ids(NotConnected.cause):
         return 0
     state = connection_state(sessions, settings.user_id)
     if not state.active:
         return 0
     log.info("%s; releasing the tasks that waited for it", state.describe())
-    return release_parked(store, settings, "connection")
+    return release_parked(store, settings, NotConnected.cause)
 
 
 def start_connection_watch(

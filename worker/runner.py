@@ -150,7 +150,7 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
     operation = get_operation(record.operation)
     attempt = runtime.store.mark_running(task_id)
     log.info("attempt %d of %s", attempt, operation.name, extra={"task_id": task_id})
-    if runtime.redis.exists(runtime.keys.connection_inactive):
+    if runtime.store.connection_seen_inactive():
         raise NotConnected("no active connection seen in the last few seconds; waiting with the others")
     session = await runtime.sessions.get(runtime.settings.user_id)
     if operation.is_free_form:

@@ -335,6 +335,14 @@ class TaskStore:
             pipe.hget(self._keys.task(task_id), "parked_cause")
         return [t for t, c in zip(ids, pipe.execute(), strict=True) if c == cause]
 
+    def note_inactive_connection(self, seconds: float) -> None:
+        """A task met no active Gong connection: for ``seconds``, new tasks park at once."""
+        self._redis.set(self._keys.connection_inactive, "1", ex=max(1, int(seconds)))
+
+    def connection_seen_inactive(self) -> bool:
+        """Whether a task met no active Gong connection within the last recheck interval."""
+        return bool(self._redis.exists(self._keys.connection_inactive))
+
     def forget_inactive_connection(self) -> None:
         """The Gong connection is active again: tasks run instead of parking at once."""
         self._redis.delete(self._keys.connection_inactive)

@@ -118,9 +118,7 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
         rt.store.mark_parked(task_id, failure.reason, failure.cause)
         if isinstance(failure, NotConnected):
             # Until the watch sees the connection active (or this expires), park new tasks at once.
-            rt.redis.set(
-                rt.keys.connection_inactive, "1", ex=max(1, int(rt.settings.connection_recheck_seconds))
-            )
+            rt.store.note_inactive_connection(rt.settings.connection_recheck_seconds)
         level = logging.ERROR if isinstance(failure, ConfigurationProblem) else logging.WARNING
         log.log(level, "task parked: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
         return {"task_id": task_id, "status": TaskStatus.PARKED.value}
