@@ -18,7 +18,15 @@ from typing import Any
 
 from worker.meta_tools import MULTI_EXECUTE
 
-__all__ = ["MULTI_EXECUTE", "Evidence", "McpCallRecord", "ToolExecution", "parse_arguments", "tool_data"]
+__all__ = [
+    "MULTI_EXECUTE",
+    "Evidence",
+    "McpCallRecord",
+    "ToolExecution",
+    "changed_arguments",
+    "parse_arguments",
+    "tool_data",
+]
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,11 @@ def _json_object(text: str | None) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def changed_arguments(planned: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Names (never values) of the arguments in which ``actual`` differs from ``planned``."""
+    return sorted(k for k in set(planned) | set(actual) if planned.get(k) != actual.get(k))
 
 
 def parse_arguments(raw: str | None) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from typing import Any
 from agents import MCPToolApprovalFunctionResult, MCPToolApprovalRequest
 
 from worker.errors import Retryable
+from worker.evidence import changed_arguments
 from worker.meta_tools import DESCRIBING_TOOLS, MANAGE_CONNECTIONS, MULTI_EXECUTE
 from worker.operations import Operation, by_slug
 from worker.operations.base import Lane, OperationKind
@@ -111,7 +112,7 @@ class PinGuard:
             return f"{self.operation.name} did not plan {slug}"
         if arguments != self.planned:
             planned = self.planned or {}
-            changed = sorted(k for k in set(planned) | set(arguments) if planned.get(k) != arguments.get(k))
+            changed = changed_arguments(planned, arguments)
             return f"{slug} with changed pinned arguments: {', '.join(changed)}"
         return None
 

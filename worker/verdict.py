@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from worker.errors import NotConnected, Permanent, Retryable, SecurityViolation, TaskFailure, Unverified
-from worker.evidence import Evidence, ToolExecution
+from worker.evidence import Evidence, ToolExecution, changed_arguments
 from worker.failures import NO_CONNECTION, FailureSignals, classify, gong_request_id, read_signals
 from worker.operations import AskResult, Operation, Result
 from worker.operations.base import OperationKind
@@ -38,19 +38,15 @@ def _check_pinned(operation: Operation, planned: dict[str, Any], evidence: Evide
         if execution.slug != slug:
             raise SecurityViolation(f"agent ran {execution.slug}, which {operation.name} did not plan")
         if execution.arguments != planned:
-            changed = sorted(
-                k
-                for k in set(planned) | set(execution.arguments)
-                if planned.get(k) != execution.arguments.get(k)
-            )
+            changed = changed_arguments(planned, execution.arguments)
             raise SecurityViolation(f"agent changed pinned arguments of {slug}: {', '.join(changed)}")
 
 
-def _empty_list(operation: Operation, planned: dict[str, Any], execution: ToolExecution) -> Result | None:
+def _empty_list(
+    operation: Operation, planned: dict[str, Any], execution: ToolExecution, signals: FailureSignals
+) -> Result | None:
     """Gong's 404 for a list with nothing in it, read as the success it is (0 items)."""
-    if operation.empty_list is None or execution.error is None:
-        return None
-    if not signals_of(execution).says_empty_list:
+    if operation.empty_list is None or execution.error is None or not signals.says_empty_list:
         return None
     field = operation.result_model.model_fields[operation.empty_list]
     body: dict[str, Any] = {
@@ -76,10 +72,11 @@ def judge_typed(operation: Operation, planned: dict[str, Any], evidence: Evidenc
     successful = [run for run in runs if run.successful]
     if not successful:
         last = runs[-1]
-        empty = _empty_list(operation, planned, last)
+        signals = signals_of(last)
+        empty = _empty_list(operation, planned, last, signals)
         if empty is not None:
             return empty
-        raise failure_of(last)
+        raise classify(signals)
     run = successful[-1]
     writes = operation.kind is not OperationKind.READ
     if run.offloaded:
