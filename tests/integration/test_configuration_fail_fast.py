@@ -39,25 +39,19 @@ def revoke(
     sandbox.post("/_sandbox/keys", json=body).raise_for_status()
 
 
-def test_a_worker_with_a_refused_composio_key_does_not_start_and_names_the_setting(
-    prefixed: Settings, sandbox: httpx.Client
+@pytest.mark.parametrize(
+    ("field", "service", "setting"),
+    [("composio_api_key", "composio", "COMPOSIO_API_KEY"), ("openai_api_key", "openai", "OPENAI_API_KEY")],
+)
+def test_a_worker_with_a_refused_key_does_not_start_and_names_the_setting(
+    field: str, service: str, setting: str, prefixed: Settings, sandbox: httpx.Client
 ) -> None:
     key = f"revoked-{uuid.uuid4().hex[:6]}"
-    revoke(sandbox, composio=[key])
-    started = start_worker_and_wait(prefixed.model_copy(update={"composio_api_key": SecretStr(key)}))
+    revoke(sandbox, **{service: [key]})
+    started = start_worker_and_wait(prefixed.model_copy(update={field: SecretStr(key)}))
     assert started.returncode != 0
-    assert "COMPOSIO_API_KEY" in started.stderr, started.stderr
+    assert setting in started.stderr, started.stderr
     assert "Traceback" not in started.stderr
-
-
-def test_a_worker_with_a_refused_openai_key_does_not_start_and_names_the_setting(
-    prefixed: Settings, sandbox: httpx.Client
-) -> None:
-    key = f"revoked-{uuid.uuid4().hex[:6]}"
-    revoke(sandbox, openai=[key])
-    started = start_worker_and_wait(prefixed.model_copy(update={"openai_api_key": SecretStr(key)}))
-    assert started.returncode != 0
-    assert "OPENAI_API_KEY" in started.stderr, started.stderr
 
 
 def test_a_worker_given_an_mcp_url_on_another_origin_does_not_start(
