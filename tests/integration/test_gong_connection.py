@@ -47,15 +47,21 @@ def parked(client: GongqClient, task_id: str) -> bool:
     return client.status(task_id).status is TaskStatus.PARKED
 
 
+def park_one(processes: Processes, settings: Settings, worker: str) -> tuple[GongqClient, str]:
+    """A worker of ``settings`` and one list_users task, waited for until it is parked."""
+    processes.start_worker(settings, name=worker, concurrency=2)
+    client = GongqClient(settings, source="test")
+    task_id = client.enqueue("list_users", EXAMPLES["list_users"]).task_id
+    wait_until(lambda: parked(client, task_id), 60, "the task to park")
+    return client, task_id
+
+
 @pytest.mark.parametrize("executor", ["hosted", "client"])
 def test_a_task_without_a_gong_connection_parks_and_runs_once_a_person_connects(
     executor: str, own_processes: Processes, prefixed: Settings, sandbox: httpx.Client
 ) -> None:
     settings = disconnected(sandbox, prefixed.model_copy(update={"executor": executor}), recheck=2.0)
-    own_processes.start_worker(settings, name=f"connection-{executor}", concurrency=2)
-    client = GongqClient(settings, source="test")
-    task_id = client.enqueue("list_users", EXAMPLES["list_users"]).task_id
-    wait_until(lambda: parked(client, task_id), 60, "the task to park")
+    client, task_id = park_one(own_processes, settings, f"connection-{executor}")
     record = client.status(task_id)
     assert record.attempts == 0, "parking used no attempt"
     assert record.parked_cause == "connection"
@@ -82,10 +88,7 @@ def test_gongq_connect_wait_releases_parked_tasks_at_once(
 ) -> None:
     # Workers would only look again in 10 minutes: what releases the task here is `gongq connect`.
     settings = disconnected(sandbox, prefixed, recheck=600.0)
-    own_processes.start_worker(settings, name="connection-wait", concurrency=2)
-    client = GongqClient(settings, source="test")
-    task_id = client.enqueue("list_users", EXAMPLES["list_users"]).task_id
-    wait_until(lambda: parked(client, task_id), 60, "the task to park")
+    client, task_id = park_one(own_processes, settings, "connection-wait")
 
     waiting = subprocess.Popen(
         [sys.executable, "-m", "producer", "connect", "--wait", "--timeout", "60", "--json"],
@@ -132,10 +135,7 @@ def test_once_one_task_met_no_connection_the_next_ones_park_without_model_reques
     own_processes: Processes, prefixed: Settings, sandbox: httpx.Client
 ) -> None:
     settings = disconnected(sandbox, prefixed, recheck=30.0)
-    own_processes.start_worker(settings, name="connection-many", concurrency=2)
-    client = GongqClient(settings, source="test")
-    first = client.enqueue("list_users", EXAMPLES["list_users"]).task_id
-    wait_until(lambda: parked(client, first), 60, "the first task to park")
+    client, first = park_one(own_processes, settings, "connection-many")
     others = [client.enqueue("list_users", EXAMPLES["list_users"]).task_id for _ in range(5)]
     wait_until(lambda: all(parked(client, t) for t in others), 60, "the other tasks to park")
     log = sandbox.get("/_sandbox/openai/requests").json()["requests"]
