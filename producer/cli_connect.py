@@ -43,7 +43,7 @@ def connect(
     try:
         state = connection_state(sessions, settings.user_id)
         if not state.active:
-            link, _ = authorization_link(sessions, settings.user_id)
+            link = authorization_link(sessions, settings.user_id)
             report["redirect_url"] = link.redirect_url
             (errors if as_json else console).print(
                 f"Gong is not connected for Composio user {settings.user_id!r}. "

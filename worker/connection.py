@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from worker.toolrouter import GONG, ToolRouterSessions, composio_failure
 
@@ -64,14 +63,14 @@ def connection_state(sessions: ToolRouterSessions, user_id: str) -> ConnectionSt
     return ConnectionState(user_id, "NONE")
 
 
-def authorization_link(sessions: ToolRouterSessions, user_id: str) -> tuple[AuthorizationLink, Any]:
-    """A new authorization page for the user's Gong account, and the SDK's ConnectionRequest."""
+def authorization_link(sessions: ToolRouterSessions, user_id: str) -> AuthorizationLink:
+    """A new authorization page for the user's Gong account (``session.authorize``)."""
     session = sessions.sdk_session(user_id)
     try:
         request = session.authorize(GONG)
     except Exception as exc:
         raise composio_failure(exc, sessions.settings, "asking for a Gong authorization link") from exc
-    return AuthorizationLink(str(request.redirect_url), str(request.id)), request
+    return AuthorizationLink(str(request.redirect_url), str(request.id))
 
 
 def wait_until_active(
