@@ -23,7 +23,7 @@ def _release(settings: Settings) -> int:
     from worker.errors import NotConnected
     from worker.parking import release_parked
 
-    return release_parked(GongqClient(settings).store, settings, NotConnected.cause)
+    return release_parked(GongqClient(settings).broker, NotConnected.cause)
 
 
 def connect(

@@ -19,27 +19,25 @@ import typer
 
 from producer.cli_support import JsonFlag, console, fail, print_json
 from worker.audit import AuditLog
+from worker.broker import Broker
 from worker.connections import redis_client
-from worker.deferred import send
 from worker.errors import GongqError
 from worker.keys import Keys
 from worker.operations import get_operation
 from worker.settings import Settings, get_settings
-from worker.store import TaskRecord, TaskStore
+from worker.store import TaskRecord
 
 
-def _store(settings: Settings) -> TaskStore:
+def _broker(settings: Settings) -> Broker:
     client = redis_client(settings)
     keys = Keys(settings.key_prefix)
-    return TaskStore(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
+    return Broker(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
 
 
 def retry_task(settings: Settings, task_id: str, *, force: bool = False) -> TaskRecord:
-    """Re-enqueue one dead or parked task (``force``: also one that needs review), record first,
-    then the broker message; NotDead/UnknownTask otherwise."""
-    record = _store(settings).requeue_dead(task_id, force=force)
-    send(settings, record.id, record.operation)
-    return record
+    """Re-enqueue one dead or parked task (``force``: also one that needs review): record and
+    broker message in one transaction; NotDead/UnknownTask otherwise."""
+    return _broker(settings).retry(task_id, force=force)
 
 
 def retry_dead(
@@ -50,7 +48,7 @@ def retry_dead(
     A task another operator retried in the meantime is skipped, not retried twice.
     """
     retried = []
-    for record in _store(settings).dead_tasks(operation=operation, since=since):
+    for record in _broker(settings).store.dead_tasks(operation=operation, since=since):
         try:
             retried.append(retry_task(settings, record.id))
         except GongqError:

@@ -7,11 +7,7 @@ imports the worker's task bodies or the agent stack.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,21 +17,17 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 
-from producer.broker_messages import celery_message
-from worker.app import RUN_TASK, create_celery
-from worker.audit import GENESIS, AuditLog, event_hash
+from worker.audit import AuditLog
+from worker.broker import Broker
 from worker.connections import redis_client
 from worker.errors import GongqError, Permanent
 from worker.keys import Keys
 from worker.operations import get_operation
 from worker.settings import Settings, get_settings
-from worker.store import TaskRecord, TaskStatus, TaskStore
+from worker.store import NewTask, TaskRecord, TaskStatus, TaskStore
 
 #: Tasks written per Redis round trip by :meth:`GongqClient.enqueue_many`.
 DEFAULT_CHUNK_SIZE = 1000
-#: Audit events chained per WATCH/MULTI: small, so a worker appending at the same time rarely
-#: forces a retry of the whole slice.
-AUDIT_SLICE = 250
 
 
 class InvalidPayload(Permanent):
@@ -51,11 +43,13 @@ class InvalidPayload(Permanent):
 
 @dataclass(frozen=True)
 class Enqueued:
-    """One enqueue outcome; ``duplicate`` means the idempotency key already named this task."""
+    """One enqueue outcome; ``duplicate`` means the idempotency key already named this task,
+    ``published`` that this call sent it (a new task, or a duplicate that had never been sent)."""
 
     task_id: str
     operation: str
     duplicate: bool
+    published: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,10 +87,7 @@ class BatchStatus:
     @property
     def done(self) -> bool:
         """Every task of the batch is terminal (nothing left queued, running or retrying)."""
-        return all(
-            TaskStatus(status).is_terminal or count == 0
-            for status, count in self.counts.items()
-        )
+        return all(TaskStatus(status).is_terminal or count == 0 for status, count in self.counts.items())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,11 +125,12 @@ class GongqClient:
 
     @cached_property
     def store(self) -> TaskStore:
-        return TaskStore(self._redis, self._keys, self.audit)
+        return self.broker.store
 
     @cached_property
-    def _celery(self) -> Any:
-        return create_celery(self.settings)
+    def broker(self) -> Broker:
+        """The one door onto the broker (records, audit events and messages together)."""
+        return Broker(self._redis, self._keys, self.audit)
 
     def validate(self, operation: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """The payload in canonical form (pythonic names, normalized values) or InvalidPayload."""
@@ -157,21 +149,11 @@ class GongqClient:
         *,
         batch_id: str | None = None,
     ) -> Enqueued:
-        """Validate, store and send one task; a known idempotency key returns its existing task."""
+        """Validate, store and send one task; a known idempotency key returns its existing task
+        (and sends it if it was never sent)."""
         canonical = self.validate(operation, payload)
-        created = self.store.create(
-            operation,
-            canonical,
-            source=self.source,
-            idempotency_key=idempotency_key,
-            idempotency_ttl=self.settings.idempotency_ttl_seconds,
-            batch_id=batch_id,
-        )
-        if not created.duplicate:
-            self._celery.send_task(
-                RUN_TASK, args=[created.task_id], queue=get_operation(operation).lane.value
-            )
-        return Enqueued(task_id=created.task_id, operation=operation, duplicate=created.duplicate)
+        [outcome] = self.enqueue_validated([(operation, canonical, idempotency_key)], batch_id=batch_id)
+        return outcome
 
     def enqueue_many(
         self,
@@ -204,116 +186,36 @@ class GongqClient:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         on_progress: Callable[[int], None] | None = None,
     ) -> list[Enqueued]:
-        """Pipelined enqueue of ``(operation, canonical payload, idempotency key)`` triples.
+        """Enqueue ``(operation, canonical payload, idempotency key)`` triples through the broker.
 
         For callers that already validated (the erasure-list parser does, row by row, to report
-        each bad row); anyone else should call :meth:`enqueue_many`.
+        each bad row); anyone else should call :meth:`enqueue_many`. With ``batch_id`` the batch
+        lists each chunk's task ids once they are written. A submission killed half-way leaves
+        whole records (some perhaps unsent, in the outbox); resubmitting the same list finds
+        them by their keys and publishes the unsent ones (``Enqueued.published``).
         """
         outcomes: list[Enqueued] = []
         for start in range(0, len(items), chunk_size):
             chunk = items[start : start + chunk_size]
-            outcomes.extend(self._enqueue_chunk(chunk, batch_id))
+            submitted = self.broker.submit(
+                [NewTask(op, payload, key, batch_id) for op, payload, key in chunk],
+                source=self.source,
+                idempotency_ttl=self.settings.idempotency_ttl_seconds,
+            )
+            if batch_id is not None:
+                self._list_in_batch(batch_id, [s.task_id for s in submitted])
+            outcomes.extend(
+                Enqueued(s.task_id, s.operation, s.duplicate, published=s.published) for s in submitted
+            )
             if on_progress is not None:
                 on_progress(len(chunk))
         return outcomes
 
-    def _enqueue_chunk(
-        self, chunk: Sequence[tuple[str, dict[str, Any], str | None]], batch_id: str | None
-    ) -> list[Enqueued]:
-        """Claim keys, write records, chain audit events, then publish: like TaskStore.create, in bulk.
-
-        The order matches :meth:`enqueue`: a key is claimed (SET NX) before its record exists, and
-        the broker message goes out only after the record and its audit event are written, so a
-        worker never receives a task id it cannot load.
-        """
-        keys, ttl = self._keys, self.settings.idempotency_ttl_seconds
-        new_ids = [uuid.uuid4().hex for _ in chunk]
+    def _list_in_batch(self, batch_id: str, task_ids: Sequence[str]) -> None:
         pipe = self._redis.pipeline(transaction=False)
-        for (_, _, key), task_id in zip(chunk, new_ids, strict=True):
-            if key is not None:
-                pipe.set(keys.idempotency(key), task_id, nx=True, ex=ttl)
-        claims = iter(pipe.execute())
-        claimed = [key is None or bool(next(claims)) for (_, _, key) in chunk]
-        for (_, _, key), won in zip(chunk, claimed, strict=True):
-            if not won and key is not None:
-                pipe.get(keys.idempotency(key))
-        existing = iter(pipe.execute())
-        outcomes = [
-            Enqueued(task_id=task_id if won else str(next(existing)), operation=op, duplicate=not won)
-            for (op, _, _), task_id, won in zip(chunk, new_ids, claimed, strict=True)
-        ]
-        now = time.time()
-        created: list[tuple[str, str]] = []
-        for (op, payload, key), outcome in zip(chunk, outcomes, strict=True):
-            if outcome.duplicate:
-                continue
-            record: dict[str | bytes, bytes | float | int | str] = {
-                "id": outcome.task_id,
-                "operation": op,
-                "status": TaskStatus.QUEUED.value,
-                "payload": json.dumps(payload, sort_keys=True),
-                "attempts": "0",
-                "source": self.source,
-                "created_at": repr(now),
-                "updated_at": repr(now),
-            }
-            if key is not None:
-                record["idempotency_key"] = key
-            if batch_id is not None:
-                record["batch_id"] = batch_id
-            pipe.hset(keys.task(outcome.task_id), mapping=record)
-            created.append((outcome.task_id, op))
-        if created:
-            pipe.zadd(keys.tasks_by_time, dict.fromkeys((task_id for task_id, _ in created), now))
-        if batch_id is not None and outcomes:
-            pipe.rpush(keys.batch_tasks(batch_id), *(o.task_id for o in outcomes))
-            pipe.expire(keys.batch_tasks(batch_id), ttl)
+        pipe.rpush(self._keys.batch_tasks(batch_id), *task_ids)
+        pipe.expire(self._keys.batch_tasks(batch_id), self.settings.idempotency_ttl_seconds)
         pipe.execute()
-        for start in range(0, len(created), AUDIT_SLICE):
-            self._append_queued_events(created[start : start + AUDIT_SLICE])
-        for task_id, op in created:
-            lane = get_operation(op).lane.value
-            pipe.lpush(lane, celery_message(task_id, lane, origin=self._origin, reply_to=self._reply_to))
-        pipe.execute()
-        return outcomes
-
-    def _append_queued_events(self, created: Sequence[tuple[str, str]]) -> None:
-        """Chain one "queued" audit event per task onto the stream in one WATCH/MULTI.
-
-        The same events, fields and hashes as ``AuditLog.append`` (which ``verify`` checks), but
-        one round trip per slice; a concurrent writer moving the head makes us recompute and retry.
-        """
-        keys = self._keys
-        with self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(keys.audit_head)
-                    prev = str(pipe.get(keys.audit_head) or GENESIS)
-                    pipe.multi()
-                    for task_id, op in created:
-                        fields = {
-                            "task_id": task_id,
-                            "event": "queued",
-                            "at": repr(time.time()),
-                            "operation": op,
-                            "source": self.source,
-                        }
-                        digest = event_hash(prev, fields)
-                        pipe.xadd(keys.audit, {**fields, "prev": prev, "hash": digest})
-                        prev = digest
-                    pipe.set(keys.audit_head, prev)
-                    pipe.execute()
-                    return
-                except redis.WatchError:
-                    continue
-
-    @cached_property
-    def _origin(self) -> str:
-        return f"gen{os.getpid()}@{socket.gethostname()}"
-
-    @cached_property
-    def _reply_to(self) -> str:
-        return str(uuid.uuid4())
 
     def existing_idempotency_keys(self, keys: Sequence[str], chunk_size: int = 5000) -> dict[str, str]:
         """Which of ``keys`` already name a task (key → task id); reads only, for dry runs."""

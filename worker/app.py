@@ -17,6 +17,12 @@ from worker.settings import Settings, get_settings
 RUN_TASK = "gongq.run"
 
 
+def visibility_timeout_seconds(settings: Settings) -> int:
+    """How long an unacked message waits before kombu itself puts it back: longer than the
+    longest task (the sweeper puts a stopped worker's messages back far sooner)."""
+    return int(settings.task_timeout_seconds * 4 + 60)
+
+
 def create_celery(settings: Settings) -> Celery:
     """A Celery app configured for at-least-once delivery of long, I/O-bound agent tasks."""
     app = Celery("gongq", broker=settings.redis_url, backend=settings.redis_url, include=[])
@@ -32,7 +38,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         broker_transport_options={
             # Unacked tasks come back after this long; it must exceed the longest task.
-            "visibility_timeout": int(settings.task_timeout_seconds * 4 + 60),
+            "visibility_timeout": visibility_timeout_seconds(settings),
         },
         broker_connection_retry_on_startup=True,
         # Ride out a Redis restart (AOF keeps the data): publishing a task or a retry, and

@@ -10,13 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from worker.keys import Keys
 from worker.pii import scrub_text
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
 
 GENESIS = "0" * 64
 
@@ -64,22 +68,37 @@ class AuditLog:
         With a ``pii_key`` every detail (a reason may quote Gong's error, which may quote an
         address) has its email addresses and phone numbers replaced by keyed HMAC tokens.
         """
-        if self._pii_key is not None:
-            details = {name: scrub_text(self._pii_key, value) for name, value in details.items()}
-        fields = {"task_id": task_id, "event": event, "at": repr(time.time()), **details}
         while True:
             with self._redis.pipeline() as pipe:
                 try:
                     pipe.watch(self._keys.audit_head)
-                    prev = pipe.get(self._keys.audit_head) or GENESIS
-                    digest = event_hash(str(prev), fields)
-                    pipe.multi()
-                    pipe.xadd(self._keys.audit, {**fields, "prev": str(prev), "hash": digest})
-                    pipe.set(self._keys.audit_head, digest)
+                    digest = self.chain(pipe, [(task_id, event, details)])
                     pipe.execute()
                     return digest
                 except redis.WatchError:
                     continue
+
+    def chain(self, pipe: Pipeline[str], events: Sequence[tuple[str, str, Mapping[str, str]]]) -> str:
+        """Queue ``events`` (task id, event, details) on ``pipe``, chained onto the current head,
+        and return the new head; the caller executes the pipeline.
+
+        ``pipe`` must be WATCHing the head key and not yet in MULTI: this reads the head, starts
+        the transaction and queues the XADDs and the head update, so the caller can add its own
+        writes (a record change, a broker message) to the same MULTI and they land with the
+        events or not at all. A concurrent writer moving the head fails the caller's EXEC
+        (WatchError): it reads again and retries.
+        """
+        prev = str(pipe.get(self._keys.audit_head) or GENESIS)
+        pipe.multi()
+        for task_id, event, details in events:
+            if self._pii_key is not None:
+                details = {name: scrub_text(self._pii_key, value) for name, value in details.items()}
+            fields = {"task_id": task_id, "event": event, "at": repr(time.time()), **details}
+            digest = event_hash(prev, fields)
+            pipe.xadd(self._keys.audit, {**fields, "prev": prev, "hash": digest})
+            prev = digest
+        pipe.set(self._keys.audit_head, prev)
+        return prev
 
     def events(self, task_id: str | None = None, count: int | None = None) -> list[AuditEvent]:
         """Events oldest first, optionally only those of one task."""

@@ -5,8 +5,8 @@ spent until UTC midnight, or a retry delay is longer than the broker's visibilit
 Celery countdown that long would be redelivered early, by every worker, because the message is
 unacked). The sorted set ``deferred`` (score = epoch when due) survives worker restarts and
 needs no Celery beat: every worker process runs a small daemon thread that calls
-:func:`release_due` once a second. Popping is one Lua script, so with many workers each due
-task is released exactly once.
+:func:`release_due` once a second. Each release is one transaction through the broker door, so
+with many workers each due task is released exactly once, and none is lost to a killed worker.
 """
 
 from __future__ import annotations
@@ -17,69 +17,49 @@ from typing import Any
 
 from celery import Celery
 
-from worker.app import RUN_TASK, create_celery
-from worker.errors import UnknownTask
-from worker.operations import get_operation
 from worker.runner import Runtime
-from worker.settings import Settings
 
 log = logging.getLogger("gongq.worker")
 
-#: Tasks released per script call; the loop calls again at once while a call fills its limit.
-RELEASE_BATCH = 100
-
-#: KEYS: 1 deferred sorted set. ARGV: 1 limit. Due by Redis's clock, popped atomically.
-POP_DUE_LUA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tostring(now), 'LIMIT', 0, tonumber(ARGV[1]))
-if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
-return due
-"""
-
-_celery_apps: dict[str, Celery] = {}
-_lock = threading.Lock()
-
-
-def _celery_for(settings: Settings) -> Celery:
-    """A Celery app on this runtime's broker (tests run runtimes on other Redis databases)."""
-    with _lock:
-        if settings.redis_url not in _celery_apps:
-            _celery_apps[settings.redis_url] = create_celery(settings)
-        return _celery_apps[settings.redis_url]
-
-
-def send(settings: Settings, task_id: str, operation: str) -> None:
-    """Put ``task_id`` on its operation's lane queue, by task name (the payload stays in Redis)."""
-    queue = get_operation(operation).lane.value
-    _celery_for(settings).send_task(RUN_TASK, args=[task_id], queue=queue)
+#: Due tasks read (and published) per round; the loop reads again at once while a round fills it.
+RELEASE_BATCH = 250
 
 
 def release_due(runtime: Runtime) -> int:
-    """Re-enqueue every deferred task that is due; returns how many were released."""
-    pop = runtime.redis.register_script(POP_DUE_LUA)
+    """Publish every deferred task that is due (by Redis's clock); returns how many were sent.
+
+    Nothing is popped first: each due task leaves ``deferred`` in the transaction that sends it
+    (``Broker.release``), so a worker killed at any point leaves every due task either sent or
+    still in ``deferred``. With several workers each due task is sent once (the loser of a race
+    finds it no longer deferred).
+    """
     released = 0
     while True:
-        due: list[str] = pop(keys=[runtime.keys.deferred], args=[RELEASE_BATCH])
-        for task_id in due:
-            try:
-                record = runtime.store.get(task_id)
-            except UnknownTask:
-                log.warning("deferred task has no record; dropped", extra={"task_id": task_id})
-                continue
-            # Queued before it is sent: a worker may take the message, run the task and record
-            # its outcome before this thread runs again, and "released" must not overwrite that.
-            runtime.store.mark_released(task_id)
-            try:
-                send(runtime.settings, task_id, record.operation)
-            except Exception:
-                # Put it back so the next round tries again, rather than losing the task.
-                runtime.store.mark_deferred(task_id, "re-enqueueing failed", 0, refund_attempt=False)
-                raise
+        seconds, micros = runtime.redis.time()
+        due: list[str] = runtime.redis.zrangebyscore(
+            runtime.keys.deferred, "-inf", seconds + micros / 1e6, start=0, num=RELEASE_BATCH
+        )
+        sent = runtime.broker.release(due)
+        for task_id in sent:
             log.info("deferred task released", extra={"task_id": task_id})
-            released += 1
+        released += len(sent)
+        stale = set(due) - set(sent)
+        if stale:
+            # Listed as deferred but no longer deferred (a record changed by hand, an operator's
+            # retry): nothing to send; drop the entries so they do not block the next round.
+            _drop_stale(runtime, sorted(stale))
         if len(due) < RELEASE_BATCH:
             return released
+
+
+def _drop_stale(runtime: Runtime, task_ids: list[str]) -> None:
+    pipe = runtime.redis.pipeline(transaction=False)
+    for task_id in task_ids:
+        pipe.hget(runtime.keys.task(task_id), "status")
+    statuses = pipe.execute()
+    gone = [t for t, status in zip(task_ids, statuses, strict=True) if status != "deferred"]
+    if gone:
+        runtime.redis.zrem(runtime.keys.deferred, *gone)
 
 
 def start_release_loop(runtime: Runtime, stop: threading.Event | None = None) -> threading.Thread:

@@ -27,9 +27,13 @@ class TaskFailure(GongqError):
 class Retryable(TaskFailure):
     """Transient: Gong 429/5xx, model-provider 429/5xx, timeouts, transport errors."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, refused_by_gong: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        #: Gong answered 429: it did nothing, so even a write it cannot de-duplicate may run again.
+        self.refused_by_gong = refused_by_gong
 
 
 class BudgetExhausted(Retryable):
@@ -110,6 +114,21 @@ class SecurityViolation(Permanent):
 
 class UnknownOperation(Permanent):
     """A producer named an operation that is not in the catalog."""
+
+
+class CorruptRecord(GongqError):
+    """A task record that cannot be decoded (a field missing or unreadable): the worker
+    dead-letters the task with this reason, every CLI command shows it on one line."""
+
+    def __init__(self, task_id: str, problem: str) -> None:
+        super().__init__(f"task {task_id} has a corrupt record: {problem}")
+        self.task_id = task_id
+        self.problem = problem
+
+
+class StaleMessage(GongqError):
+    """A broker message that is no longer the task's newest (the sweeper published another):
+    acknowledged and dropped, so one task never runs from two messages."""
 
 
 class UnknownTask(GongqError):

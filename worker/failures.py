@@ -115,7 +115,7 @@ def classify(signals: FailureSignals) -> TaskFailure:
     status = signals.status
     if status is not None:
         if status in (408, 429) or status >= 500:
-            return Retryable(text, retry_after=signals.retry_after)
+            return Retryable(text, retry_after=signals.retry_after, refused_by_gong=status == 429)
         if 400 <= status < 500:
             return Permanent(text)
     if _TRANSIENT.search(text):

@@ -70,6 +70,9 @@ class PinGuard:
     account: str | None = None
     #: The model asked to manage connections (Gong is not connected, it believes): not run.
     connection_needed: bool = False
+    #: Called right before an admitted typed call reaches Gong (the runner records that the
+    #: write may have happened, for writes Gong cannot de-duplicate); if it fails, not sent.
+    on_send: Callable[[], None] | None = None
 
     def review(self, tool: str, raw_arguments: str | dict[str, Any] | None) -> str | None:
         """``None`` to approve the call, else the reason it is refused (no personal values)."""
@@ -137,6 +140,14 @@ class PinGuard:
             except Retryable as exc:
                 self.limited = exc
                 return "Gong's rate limit: not now"
+        if self.on_send is not None and gong_calls:
+            try:
+                self.on_send()
+            except Exception as exc:  # Redis unreachable: a write not recorded is a write not sent
+                self.limited = Retryable(
+                    f"could not record the write before sending it: {type(exc).__name__}"
+                )
+                return "gongq could not record this write before sending it: not now"
         self.approved += 1
         return None
 

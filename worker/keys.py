@@ -55,6 +55,29 @@ class Keys:
         return f"{self.prefix}:needs_review"
 
     @property
+    def open(self) -> str:
+        """Sorted set task id → when last changed (or checked): the unfinished tasks that must
+        have a broker message somewhere (or, deferred, their place in ``deferred``). The
+        sweeper checks the ones unchanged for a while."""
+        return f"{self.prefix}:open"
+
+    @property
+    def outbox(self) -> str:
+        """Sorted set task id → creation time: records written but not yet published (their
+        "queued" event and broker message go out together, then the id leaves this set)."""
+        return f"{self.prefix}:outbox"
+
+    @property
+    def workers(self) -> str:
+        """Hash worker name → JSON heartbeat (alive until, the Celery message ids it holds)."""
+        return f"{self.prefix}:workers"
+
+    @property
+    def sweeper_lock(self) -> str:
+        """String with a TTL: the worker currently sweeping (one at a time across hosts)."""
+        return f"{self.prefix}:sweeper:lock"
+
+    @property
     def tasks_by_time(self) -> str:
         """Sorted set of task ids by creation time, for listings."""
         return f"{self.prefix}:tasks"

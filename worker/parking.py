@@ -13,52 +13,45 @@ from __future__ import annotations
 import logging
 import threading
 
+from worker.broker import Broker
 from worker.connection import connection_state
-from worker.deferred import send
 from worker.errors import GongqError, NotConnected
 from worker.settings import Settings
-from worker.store import TaskStore
 from worker.toolrouter import ToolRouterSessions
 
 log = logging.getLogger("gongq.worker")
 
 
-def release_parked(store: TaskStore, settings: Settings, cause: str) -> int:
+def release_parked(broker: Broker, cause: str) -> int:
     """Send every task parked for ``cause`` back to its queue; returns how many were released.
 
-    Record first, then message: a task whose message cannot be sent is parked again, so the
-    next round tries it again rather than leaving it queued with no message.
+    Each task leaves ``parked`` in the transaction that publishes it (``Broker.unpark``), so a
+    failure part-way leaves the rest parked for the next round, none queued without a message.
     """
+    store = broker.store
     released = 0
     if cause == NotConnected.cause:
         store.forget_inactive_connection()
     for task_id in store.parked_ids(cause):
-        record = store.unpark(task_id)
-        if record is None:
-            continue
-        try:
-            send(settings, record.id, record.operation)
-        except Exception:
-            store.mark_parked(task_id, "re-enqueueing a parked task failed", cause)
-            raise
-        log.info("parked task released (%s)", cause, extra={"task_id": task_id})
-        released += 1
+        if broker.unpark(task_id):
+            log.info("parked task released (%s)", cause, extra={"task_id": task_id})
+            released += 1
     return released
 
 
-def check_connection_and_release(store: TaskStore, settings: Settings, sessions: ToolRouterSessions) -> int:
+def check_connection_and_release(broker: Broker, settings: Settings, sessions: ToolRouterSessions) -> int:
     """If tasks wait for the Gong connection and it is active now, release them."""
-    if not store.parked_ids(NotConnected.cause):
+    if not broker.store.parked_ids(NotConnected.cause):
         return 0
     state = connection_state(sessions, settings.user_id)
     if not state.active:
         return 0
     log.info("%s; releasing the tasks that waited for it", state.describe())
-    return release_parked(store, settings, NotConnected.cause)
+    return release_parked(broker, NotConnected.cause)
 
 
 def start_connection_watch(
-    store: TaskStore, settings: Settings, sessions: ToolRouterSessions, stop: threading.Event | None = None
+    broker: Broker, settings: Settings, sessions: ToolRouterSessions, stop: threading.Event | None = None
 ) -> threading.Thread:
     """A daemon thread that re-checks the Gong connection while tasks are parked for it."""
     stopping = stop or threading.Event()
@@ -66,7 +59,7 @@ def start_connection_watch(
     def loop() -> None:
         while not stopping.wait(settings.connection_recheck_seconds):
             try:
-                check_connection_and_release(store, settings, sessions)
+                check_connection_and_release(broker, settings, sessions)
             except GongqError as exc:
                 log.warning("could not check the Gong connection: %s", exc)
             except Exception:

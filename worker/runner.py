@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,12 +21,21 @@ from pydantic import ValidationError
 from worker.agent import build_typed_agent, single_tool_plan, tool_access
 from worker.ask_agent import build_ask_agent
 from worker.audit import AuditLog
+from worker.broker import Broker
 from worker.connection import connection_state
 from worker.connections import redis_client
-from worker.errors import NotConnected, Permanent, SecurityViolation, ToolRouterUnreachable
+from worker.errors import (
+    NotConnected,
+    Permanent,
+    SecurityViolation,
+    StaleMessage,
+    ToolRouterUnreachable,
+    Unverified,
+)
 from worker.evidence import Evidence
 from worker.executor import RunOutcome, run_agent
 from worker.guard import PinGuard
+from worker.heartbeat import worker_name
 from worker.keys import Keys
 from worker.ledger import VERIFICATION, ErasureLedger
 from worker.metrics import record_model_usage
@@ -60,8 +70,13 @@ class Runtime:
         return AuditLog(self.redis, self.keys, self.settings.pii_key.get_secret_value())
 
     @cached_property
+    def broker(self) -> Broker:
+        """The one door onto the broker (deferred release, parked release, the sweeper)."""
+        return Broker(self.redis, self.keys, self.audit)
+
+    @cached_property
     def store(self) -> TaskStore:
-        return TaskStore(self.redis, self.keys, self.audit)
+        return self.broker.store
 
     @cached_property
     def limiter(self) -> GongRateLimiter:
@@ -137,19 +152,27 @@ async def run_checked(
         raise
 
 
-async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
-    """Run one attempt of ``task_id`` and return the stored record.
+async def run_operation(task_id: str, runtime: Runtime, message_id: str | None = None) -> TaskRecord:
+    """Run one attempt of ``task_id`` (from broker message ``message_id``), return the record.
 
     A task already recorded as succeeded is not run again: a broker redelivery after the
-    side effect happened must not repeat it.
+    side effect happened must not repeat it. A message that is not the task's newest is
+    dropped (:class:`StaleMessage`). A write Gong cannot de-duplicate whose earlier attempt
+    was sent with no outcome recorded is not sent again (:class:`Unverified`: needs review).
     """
     record = runtime.store.get(task_id)
     if record.status is TaskStatus.SUCCEEDED:
         log.info("task already succeeded; redelivery ignored", extra={"task_id": task_id})
         return record
     operation = get_operation(record.operation)
-    attempt = runtime.store.mark_running(task_id)
+    attempt = runtime.store.mark_running(task_id, message_id, runner=worker_name())
+    if attempt is None:
+        raise StaleMessage(
+            f"message {message_id} of task {task_id} is replaced, or another live worker runs it"
+        )
     log.info("attempt %d of %s", attempt, operation.name, extra={"task_id": task_id})
+    if record.write_sent and not operation.repeatable:
+        raise Unverified(unrecorded_write_reason(record, operation.name), raw_answer=None)
     if runtime.store.connection_seen_inactive():
         raise NotConnected("no active connection seen in the last few seconds; waiting with the others")
     session = await runtime.sessions.get(runtime.settings.user_id)
@@ -173,6 +196,8 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         guard = PinGuard(
             operation, arguments, limiter=runtime.limiter, account=runtime.settings.composio_gong_account
         )
+        if not operation.repeatable:
+            guard.on_send = lambda: runtime.store.mark_write_sent(task_id, attempt)
         access = tool_access(session, guard, runtime.settings)
         agent = build_typed_agent(operation.name, plan, access, runtime.settings.model)
         prompt = f"Run gongq task {task_id} ({operation.name})."
@@ -183,6 +208,17 @@ async def run_operation(task_id: str, runtime: Runtime) -> TaskRecord:
         keep_erasure_ledger(runtime, record, arguments, result)
     finish(runtime, record, result, summary)
     return runtime.store.get(task_id)
+
+
+def unrecorded_write_reason(record: TaskRecord, operation: str) -> str:
+    """Why a write that may be in Gong is not sent again (with the evidence: which attempt, when)."""
+    attempt, _, at = (record.write_sent or "").partition("@")
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(at))) if at else "an unknown time"
+    return (
+        f"attempt {attempt} sent this {operation} to Gong at {when} and its outcome was never "
+        f"recorded (its worker stopped or lost Redis); Gong cannot de-duplicate {operation}, so "
+        f"gongq does not send it again by itself: check Gong, then `gongq retry --force {record.id}`"
+    )
 
 
 def keep_erasure_ledger(

@@ -142,6 +142,19 @@ class Settings(BaseSettings):
     deferred_release_interval_seconds: float = Field(
         default=1.0, gt=0, description="How often each worker re-enqueues deferred tasks that are due."
     )
+    lost_after_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A task whose message is nowhere (queues, unacked, workers) this long is sent again.",
+    )
+    sweep_interval_seconds: float = Field(
+        default=10.0, gt=0, description="How often one worker (a Redis lock) looks for lost tasks."
+    )
+    heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often each worker says it is alive (and which messages it holds); 3 missed = gone.",
+    )
     idempotency_ttl_seconds: int = Field(
         default=30 * 24 * 3600,
         ge=60,

@@ -9,15 +9,20 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from worker.audit import AuditLog
-from worker.errors import GongqError, UnknownTask
+from worker.errors import CorruptRecord, GongqError, UnknownTask
+from worker.heartbeat import is_alive
 from worker.keys import Keys
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
 
 
 class TaskStatus(StrEnum):
@@ -70,6 +75,10 @@ class TaskRecord:
     parked_cause: str | None = None
     #: A ``needs_review`` task's answer as Composio gave it (JSON), for the operator.
     raw_answer: Any = None
+    #: The Celery message the task was last published with: the only one that may run it.
+    message_id: str | None = None
+    #: ``<attempt>@<epoch>`` while an approved write's outcome is not recorded (it may be in Gong).
+    write_sent: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (what ``gongq status --json`` prints)."""
@@ -91,15 +100,52 @@ class TaskRecord:
             "verifies": self.verifies,
             "parked_cause": self.parked_cause,
             "raw_answer": self.raw_answer,
+            "message_id": self.message_id,
+            "write_sent": self.write_sent,
         }
 
 
 @dataclass(frozen=True)
 class Created:
-    """Outcome of :meth:`TaskStore.create`: the task id, and whether it already existed."""
+    """Outcome of :meth:`TaskStore.create`: the task id, whether it already existed, and (for
+    an existing one) whether it is still in the outbox, written but never published."""
 
     task_id: str
     duplicate: bool
+    unsent: bool = False
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """One record for :meth:`TaskStore.create_many`."""
+
+    operation: str
+    payload: dict[str, Any]
+    idempotency_key: str | None = None
+    batch_id: str | None = None
+    verifies: str | None = None
+
+
+#: KEYS: 1 idempotency key, 2 task record, 3 tasks_by_time, 4 open, 5 outbox.
+#: ARGV: 1 task id, 2 key TTL, 3 now, 4 has key, 5 outbox, 6 record key prefix, 7.. field/value.
+#: Returns {task id, 1 if created, 1 if (an existing task) still in the outbox}.
+CREATE_LUA = """
+if ARGV[4] == '1' then
+  local existing = redis.call('GET', KEYS[1])
+  if existing then
+    local state = redis.call('HMGET', ARGV[6] .. existing, 'id', 'outbox')
+    if state[1] then return {existing, 0, state[2] == '1' and 1 or 0} end
+  end
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+end
+local fields = {}
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1]) end
+return {ARGV[1], 1, 0}
+"""
 
 
 class NotDead(GongqError):
@@ -118,8 +164,76 @@ class NotDead(GongqError):
         self.status = status
 
 
-def _optional_json(raw: str | None) -> dict[str, Any] | None:
-    return json.loads(raw) if raw else None
+def queue_status(
+    pipe: Pipeline[str], keys: Keys, task_id: str, status: TaskStatus, fields: Mapping[str, str]
+) -> None:
+    """Queue one status change on ``pipe``: the record's fields and its place in ``open``.
+
+    ``open`` lists the tasks that must have a message somewhere or a place they wait in
+    (deferred): what the sweeper checks. Finished and parked tasks leave it. The store and the
+    broker (which changes status when it publishes) both write status through here.
+    """
+    now = time.time()
+    mapping: dict[str | bytes, bytes | float | int | str] = {"status": status.value, "updated_at": repr(now)}
+    mapping.update(fields)
+    pipe.hset(keys.task(task_id), mapping=mapping)
+    if status.is_terminal or status is TaskStatus.PARKED:
+        pipe.zrem(keys.open, task_id)
+    else:
+        pipe.zadd(keys.open, {task_id: now})
+
+
+def decode_record(task_id: str, raw: Mapping[str, str]) -> TaskRecord:
+    """A stored hash as a :class:`TaskRecord`; :class:`CorruptRecord` naming the first field
+    that cannot be decoded (a hand edit, a bug, a truncated write)."""
+    field = "operation"
+    try:
+        operation = raw["operation"]
+        field = "status"
+        status = TaskStatus(raw["status"])
+        field = "payload"
+        payload = json.loads(raw["payload"])
+        if not isinstance(payload, dict):
+            raise ValueError("not a JSON object")
+        field = "attempts"
+        attempts = int(raw.get("attempts", "0"))
+        field = "created_at"
+        created_at = float(raw["created_at"])
+        field = "updated_at"
+        updated_at = float(raw["updated_at"])
+        field = "result"
+        result = json.loads(raw["result"]) if raw.get("result") else None
+        field = "next_attempt_at"
+        next_attempt_at = float(raw["next_attempt_at"]) if raw.get("next_attempt_at") else None
+        field = "raw_answer"
+        raw_answer = json.loads(raw["raw_answer"]) if raw.get("raw_answer") else None
+    except KeyError:
+        raise CorruptRecord(task_id, f"field {field!r} is missing") from None
+    except (ValueError, TypeError) as exc:
+        value = raw.get(field, "")
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise CorruptRecord(task_id, f"field {field!r} cannot be read ({shown!r}: {exc})") from None
+    return TaskRecord(
+        id=raw.get("id", task_id),
+        operation=operation,
+        status=status,
+        payload=payload,
+        attempts=attempts,
+        source=raw.get("source", "unknown"),
+        created_at=created_at,
+        updated_at=updated_at,
+        idempotency_key=raw.get("idempotency_key"),
+        batch_id=raw.get("batch_id"),
+        result=result,
+        error=raw.get("error"),
+        summary=raw.get("summary"),
+        next_attempt_at=next_attempt_at,
+        verifies=raw.get("verifies"),
+        parked_cause=raw.get("parked_cause") or None,
+        raw_answer=raw_answer,
+        message_id=raw.get("message_id") or None,
+        write_sent=raw.get("write_sent") or None,
+    )
 
 
 class TaskStore:
@@ -141,81 +255,145 @@ class TaskStore:
         batch_id: str | None = None,
         verifies: str | None = None,
     ) -> Created:
-        """Store a new queued task, unless the idempotency key already names one.
+        """Store a new queued task (audited "queued" at once), unless the idempotency key names one.
 
-        The key is claimed with SET NX before the record is written, so two producers racing
-        with the same key get the same task id and only one record exists.
+        For tasks a caller publishes itself right after (the erasure ledger defers its lookups
+        instead); producers go through :class:`worker.broker.Broker`, which writes the record
+        with an outbox mark and publishes it with its "queued" event in one transaction.
         """
-        task_id = uuid.uuid4().hex
-        if idempotency_key is not None:
-            claimed = self._redis.set(
-                self._keys.idempotency(idempotency_key), task_id, nx=True, ex=idempotency_ttl
-            )
-            if not claimed:
-                existing = self._redis.get(self._keys.idempotency(idempotency_key))
-                return Created(task_id=str(existing), duplicate=True)
+        [created] = self.create_many(
+            [NewTask(operation, payload, idempotency_key, batch_id, verifies)],
+            source=source,
+            idempotency_ttl=idempotency_ttl,
+            outbox=False,
+        )
+        if not created.duplicate:
+            self._audit.append(created.task_id, "queued", operation=operation, source=source)
+        return created
+
+    def create_many(
+        self, tasks: Sequence[NewTask], *, source: str, idempotency_ttl: int, outbox: bool
+    ) -> list[Created]:
+        """Write new queued records in one pipelined round trip; each task is one atomic script.
+
+        The script claims the idempotency key (a key naming a record answers that record: a
+        duplicate), writes the record and its indexes, and with ``outbox`` marks it as not yet
+        published, all or nothing: a producer killed at any point leaves either nothing or a
+        whole record that the outbox (``Broker.flush_outbox``, the sweeper) will publish. A key
+        left naming no record (by a gongq before the outbox) is claimed anew.
+        """
         now = time.time()
-        record: dict[str | bytes, bytes | float | int | str] = {
-            "id": task_id,
-            "operation": operation,
-            "status": TaskStatus.QUEUED.value,
-            "payload": json.dumps(payload, sort_keys=True),
-            "attempts": "0",
-            "source": source,
-            "created_at": repr(now),
-            "updated_at": repr(now),
-        }
-        if idempotency_key is not None:
-            record["idempotency_key"] = idempotency_key
-        if batch_id is not None:
-            record["batch_id"] = batch_id
-        if verifies is not None:
-            record["verifies"] = verifies
-        pipe = self._redis.pipeline()
-        pipe.hset(self._keys.task(task_id), mapping=record)
-        pipe.zadd(self._keys.tasks_by_time, {task_id: now})
-        pipe.execute()
-        self._audit.append(task_id, "queued", operation=operation, source=source)
-        return Created(task_id=task_id, duplicate=False)
+        script = self._redis.register_script(CREATE_LUA)
+        pipe = self._redis.pipeline(transaction=False)
+        ids = [uuid.uuid4().hex for _ in tasks]
+        for task, task_id in zip(tasks, ids, strict=True):
+            record: dict[str, str] = {
+                "id": task_id,
+                "operation": task.operation,
+                "status": TaskStatus.QUEUED.value,
+                "payload": json.dumps(task.payload, sort_keys=True),
+                "attempts": "0",
+                "source": source,
+                "created_at": repr(now),
+                "updated_at": repr(now),
+            }
+            optional = {
+                "idempotency_key": task.idempotency_key,
+                "batch_id": task.batch_id,
+                "verifies": task.verifies,
+                "outbox": "1" if outbox else None,
+            }
+            record.update({name: value for name, value in optional.items() if value is not None})
+            flat = [item for pair in record.items() for item in pair]
+            script(
+                keys=[
+                    self._keys.idempotency(task.idempotency_key or ""),
+                    self._keys.task(task_id),
+                    self._keys.tasks_by_time,
+                    self._keys.open,
+                    self._keys.outbox,
+                ],
+                args=[
+                    task_id,
+                    idempotency_ttl,
+                    repr(now),
+                    "1" if task.idempotency_key is not None else "0",
+                    "1" if outbox else "0",
+                    self._keys.task(""),
+                    *flat,
+                ],
+                client=pipe,
+            )
+        return [
+            Created(task_id=str(answer[0]), duplicate=answer[1] == 0, unsent=answer[2] == 1)
+            for answer in pipe.execute()
+        ]
 
     def get(self, task_id: str) -> TaskRecord:
-        """The decoded record; :class:`UnknownTask` when there is none."""
+        """The decoded record; :class:`UnknownTask` when there is none, :class:`CorruptRecord`
+        when a field cannot be decoded (the worker dead-letters such a task)."""
         raw: dict[str, str] = self._redis.hgetall(self._keys.task(task_id))
         if not raw:
             raise UnknownTask(f"no task with id {task_id!r}")
-        return TaskRecord(
-            id=raw["id"],
-            operation=raw["operation"],
-            status=TaskStatus(raw["status"]),
-            payload=json.loads(raw["payload"]),
-            attempts=int(raw.get("attempts", "0")),
-            source=raw.get("source", "unknown"),
-            created_at=float(raw["created_at"]),
-            updated_at=float(raw["updated_at"]),
-            idempotency_key=raw.get("idempotency_key"),
-            batch_id=raw.get("batch_id"),
-            result=_optional_json(raw.get("result")),
-            error=raw.get("error"),
-            summary=raw.get("summary"),
-            next_attempt_at=float(raw["next_attempt_at"]) if raw.get("next_attempt_at") else None,
-            verifies=raw.get("verifies"),
-            parked_cause=raw.get("parked_cause") or None,
-            raw_answer=json.loads(raw["raw_answer"]) if raw.get("raw_answer") else None,
-        )
+        return decode_record(task_id, raw)
 
-    def mark_running(self, task_id: str) -> int:
-        """Record the start of an attempt; returns the attempt number (1-based)."""
-        attempts = int(self._redis.hincrby(self._keys.task(task_id), "attempts", 1))
-        self._set(task_id, TaskStatus.RUNNING, {"next_attempt_at": ""})
+    def mark_running(
+        self, task_id: str, message_id: str | None = None, runner: str | None = None
+    ) -> int | None:
+        """Record the start of an attempt by worker ``runner``; returns the attempt number
+        (1-based), or ``None`` when this message may not run the task.
+
+        Only the newest message of a task may run it (a message the sweeper replaced and that
+        turns up after all is dropped), and never while another live worker runs it (a copy of
+        a message put back on its queue while its worker was only slow). The checks and the
+        start are one transaction, so two messages of one task never run it both. Records
+        published before messages were recorded accept any message.
+        """
+        key = self._keys.task(task_id)
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    state: list[str | None] = pipe.hmget(key, ["message_id", "status", "runner"])  # type: ignore[assignment]
+                    current, status, holder = state
+                    if message_id is not None and current and current != message_id:
+                        pipe.unwatch()
+                        return None
+                    if (
+                        status == TaskStatus.RUNNING.value
+                        and holder
+                        and holder != runner
+                        and is_alive(self._redis, self._keys, holder)
+                    ):
+                        pipe.unwatch()
+                        return None
+                    pipe.multi()
+                    pipe.hincrby(key, "attempts", 1)
+                    fields = {"next_attempt_at": "", "runner": runner or ""}
+                    self._queue_set(pipe, task_id, TaskStatus.RUNNING, fields)
+                    attempts = int(pipe.execute()[0])
+                    break
+                except redis.WatchError:
+                    continue
         self._audit.append(task_id, "running", attempt=str(attempts))
         return attempts
+
+    def mark_write_sent(self, task_id: str, attempt: int) -> None:
+        """The pin guard approved this attempt's write: from now until its outcome is recorded,
+        the write may have reached Gong (``write_sent`` = attempt and time)."""
+        self._redis.hset(self._keys.task(task_id), "write_sent", f"{attempt}@{time.time():.3f}")
 
     def mark_succeeded(
         self, task_id: str, result: dict[str, Any], summary: str, *, payload: dict[str, Any] | None = None
     ) -> None:
         """Store the result; ``payload`` replaces the stored one (a finished task keeps its
         personal data only as tokens, see ``worker.pii``)."""
-        fields = {"result": json.dumps(result, sort_keys=True), "summary": summary, "error": ""}
+        fields = {
+            "result": json.dumps(result, sort_keys=True),
+            "summary": summary,
+            "error": "",
+            "write_sent": "",
+        }
         if payload is not None:
             fields["payload"] = json.dumps(payload, sort_keys=True)
         self._set(task_id, TaskStatus.SUCCEEDED, fields)
@@ -239,11 +417,6 @@ class TaskStore:
         )
         self._audit.append(task_id, "deferred", reason=reason, next_attempt_at=repr(next_attempt_at))
 
-    def mark_released(self, task_id: str) -> None:
-        """A deferred task is due and back on its queue."""
-        self._set(task_id, TaskStatus.QUEUED, {})
-        self._audit.append(task_id, "released")
-
     def dead_tasks(self, *, operation: str | None = None, since: float | None = None) -> list[TaskRecord]:
         """Dead-lettered tasks, oldest death first, optionally of one operation / dead since an epoch."""
         low = since if since is not None else "-inf"
@@ -252,54 +425,11 @@ class TaskStore:
         for task_id in ids:
             try:
                 record = self.get(task_id)
-            except UnknownTask:
+            except (UnknownTask, CorruptRecord):
                 continue
             if record.status is TaskStatus.DEAD and (operation is None or record.operation == operation):
                 records.append(record)
         return records
-
-    def requeue_dead(self, task_id: str, *, force: bool = False) -> TaskRecord:
-        """Move a dead (or parked) task back to queued: same id (so same idempotency key),
-        attempts reset to 0. ``force`` also takes a ``needs_review`` task (an operator checked
-        Gong and wants the write run again).
-
-        Checked and written under WATCH, so two operators retrying at once re-enqueue it once:
-        the loser sees it queued and gets :class:`NotDead`. The caller sends it to the broker.
-        """
-        allowed = {s.value for s in RETRYABLE_BY_OPERATOR}
-        if force:
-            allowed.add(TaskStatus.NEEDS_REVIEW.value)
-        key = self._keys.task(task_id)
-        while True:
-            with self._redis.pipeline() as pipe:
-                try:
-                    pipe.watch(key)
-                    status: str | None = pipe.hget(key, "status")  # type: ignore[assignment]
-                    if status is None:
-                        raise UnknownTask(f"no task with id {task_id!r}")
-                    if status not in allowed:
-                        raise NotDead(task_id, TaskStatus(status))
-                    pipe.multi()
-                    pipe.hset(
-                        key,
-                        mapping={
-                            "status": TaskStatus.QUEUED.value,
-                            "attempts": "0",
-                            "error": "",
-                            "next_attempt_at": "",
-                            "parked_cause": "",
-                            "updated_at": repr(time.time()),
-                        },
-                    )
-                    pipe.zrem(self._keys.dead, task_id)
-                    pipe.zrem(self._keys.parked, task_id)
-                    pipe.zrem(self._keys.needs_review, task_id)
-                    pipe.execute()
-                    break
-                except redis.WatchError:
-                    continue
-        self._audit.append(task_id, "retried")
-        return self.get(task_id)
 
     def mark_parked(self, task_id: str, reason: str, cause: str) -> None:
         """Park the task until ``cause`` clears; the attempt it was on is given back (it never
@@ -313,15 +443,10 @@ class TaskStore:
     ) -> None:
         """One write for a task that waits in ``zset`` (deferred, parked), attempt given back if
         ``refund``: status, fields and set membership change together."""
-        mapping: dict[str | bytes, bytes | float | int | str] = {
-            "status": status.value,
-            "updated_at": repr(time.time()),
-        }
-        mapping.update(fields)
         pipe = self._redis.pipeline()
         if refund:
             pipe.hincrby(self._keys.task(task_id), "attempts", -1)
-        pipe.hset(self._keys.task(task_id), mapping=mapping)
+        self._queue_set(pipe, task_id, status, fields)
         pipe.zadd(zset, {task_id: score})
         pipe.execute()
 
@@ -347,33 +472,29 @@ class TaskStore:
         """The Gong connection is active again: tasks run instead of parking at once."""
         self._redis.delete(self._keys.connection_inactive)
 
-    def unpark(self, task_id: str) -> TaskRecord | None:
-        """Take one parked task back to queued (the caller sends it); ``None`` if it is no longer
-        parked (another worker or ``gongq connect`` released it first)."""
-        try:
-            return self.requeue_dead(task_id)
-        except NotDead:
-            self._redis.zrem(self._keys.parked, task_id)
-            return None
-
     def mark_needs_review(self, task_id: str, reason: str, raw_answer: Any) -> None:
         """Keep a write whose answer could not be judged, with that answer, for an operator."""
         fields = {"error": reason, "raw_answer": json.dumps(raw_answer, sort_keys=True, default=str)}
-        self._set(task_id, TaskStatus.NEEDS_REVIEW, fields)
-        self._redis.zadd(self._keys.needs_review, {task_id: time.time()})
+        pipe = self._redis.pipeline()
+        self._queue_set(pipe, task_id, TaskStatus.NEEDS_REVIEW, fields)
+        pipe.zadd(self._keys.needs_review, {task_id: time.time()})
+        pipe.execute()
         self._audit.append(task_id, "needs_review", reason=reason)
 
     def mark_dead(self, task_id: str, reason: str) -> None:
         """Dead-letter the task: its record (history, payload, reason) stays; it is listed in ``dead``."""
-        now = time.time()
-        self._set(task_id, TaskStatus.DEAD, {"error": reason})
-        self._redis.zadd(self._keys.dead, {task_id: now})
+        pipe = self._redis.pipeline()
+        self._queue_set(pipe, task_id, TaskStatus.DEAD, {"error": reason, "write_sent": ""})
+        pipe.zadd(self._keys.dead, {task_id: time.time()})
+        pipe.execute()
         self._audit.append(task_id, "dead", reason=reason)
 
     def _set(self, task_id: str, status: TaskStatus, fields: dict[str, str]) -> None:
-        mapping: dict[str | bytes, bytes | float | int | str] = {
-            "status": status.value,
-            "updated_at": repr(time.time()),
-        }
-        mapping.update(fields)
-        self._redis.hset(self._keys.task(task_id), mapping=mapping)
+        pipe = self._redis.pipeline()
+        self._queue_set(pipe, task_id, status, fields)
+        pipe.execute()
+
+    def _queue_set(
+        self, pipe: Pipeline[str], task_id: str, status: TaskStatus, fields: Mapping[str, str]
+    ) -> None:
+        queue_status(pipe, self._keys, task_id, status, fields)

@@ -21,26 +21,31 @@ import time
 from typing import Any
 
 from celery import Task
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 
 from worker.app import RUN_TASK, celery_app
 from worker.deferred import start_release_loop, visibility_timeout
 from worker.errors import (
     BudgetExhausted,
     ConfigurationProblem,
+    CorruptRecord,
     NotConnected,
     Parked,
     Retryable,
+    StaleMessage,
     TaskFailure,
     Unclassified,
     UnknownTask,
     Unverified,
 )
+from worker.heartbeat import forget, start_heartbeat, worker_name
+from worker.operations import get_operation
 from worker.parking import release_parked, start_connection_watch
 from worker.pii import scrub_text
 from worker.runner import Runtime, run_operation
 from worker.settings import Settings, get_settings
 from worker.store import TaskStatus
+from worker.sweeper import start_sweeper
 
 log = logging.getLogger("gongq.worker")
 
@@ -102,6 +107,19 @@ def created_by_earlier_attempt(rt: Runtime, task_id: str, failure: TaskFailure) 
     return (match.group(2), match.group(1)) if ours else None
 
 
+def unrepeatable_after_send(rt: Runtime, task_id: str, failure: Retryable) -> Unverified | None:
+    """A transient failure after this attempt sent a write Gong cannot de-duplicate: the write
+    may have happened (a timeout, a 5xx, a lost answer), so it needs review, not a retry."""
+    record = rt.store.get(task_id)
+    if not record.write_sent or get_operation(record.operation).repeatable:
+        return None
+    return Unverified(
+        f"this attempt sent {record.operation} to Gong, then failed ({failure.reason}); the write may "
+        f"have happened and Gong cannot de-duplicate it: check Gong, then `gongq retry --force {task_id}`",
+        raw_answer=None,
+    )
+
+
 def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure) -> dict[str, Any]:
     """Apply the retry policy to one failed attempt."""
     created = created_by_earlier_attempt(rt, task_id, failure)
@@ -122,6 +140,8 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
         level = logging.ERROR if isinstance(failure, ConfigurationProblem) else logging.WARNING
         log.log(level, "task parked: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
         return {"task_id": task_id, "status": TaskStatus.PARKED.value}
+    if isinstance(failure, Retryable) and not failure.refused_by_gong:
+        failure = unrepeatable_after_send(rt, task_id, failure) or failure
     if isinstance(failure, Unverified):
         rt.store.mark_needs_review(task_id, failure.reason, failure.raw_answer)
         log.error("task needs review: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
@@ -173,10 +193,19 @@ def run(self: Task, task_id: str) -> dict[str, Any]:
     """Run one attempt of a gongq task; Celery sees only the task id and a status."""
     rt = runtime()
     try:
-        record = asyncio.run(run_operation(task_id, rt))
+        record = asyncio.run(run_operation(task_id, rt, message_id=self.request.id))
     except UnknownTask:
         log.error("no record for task; nothing to run", extra={"task_id": task_id})
         return {"task_id": task_id, "status": "unknown"}
+    except StaleMessage as exc:
+        log.info("%s; dropped", exc, extra={"task_id": task_id})
+        return {"task_id": task_id, "status": "stale"}
+    except CorruptRecord as exc:
+        # Nothing can run from it, and reading it again would fail again: dead-letter with the
+        # reason (written field by field, without decoding the record).
+        rt.store.mark_dead(task_id, str(exc))
+        log.error("task dead-lettered: %s", exc, extra={"task_id": task_id})
+        return {"task_id": task_id, "status": TaskStatus.DEAD.value}
     except TaskFailure as failure:
         return _handle_failure(self, rt, task_id, failure)
     except Exception as exc:
@@ -191,18 +220,33 @@ _release_started = threading.Event()
 
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _start_deferred_release(**_: object) -> None:
-    """Each worker process releases due deferred tasks (no Celery beat needed; pops are atomic),
+    """Each worker process beats (worker.heartbeat), sweeps for lost tasks when it holds the
+    sweeper lock (worker.sweeper), releases due deferred tasks (no Celery beat needed),
     watches the Gong connection while tasks wait for it, and, having started (its dependency
     checks passed, ``gongq worker``), releases the tasks parked on a configuration problem."""
     if not _release_started.is_set():
         _release_started.set()
         rt = runtime()
+        start_heartbeat(rt.redis, rt.keys, rt.settings.heartbeat_seconds)
+        start_sweeper(rt)
         start_release_loop(rt)
-        start_connection_watch(rt.store, rt.settings, rt.sessions)
+        start_connection_watch(rt.broker, rt.settings, rt.sessions)
         try:
-            released = release_parked(rt.store, rt.settings, ConfigurationProblem.cause)
+            released = release_parked(rt.broker, ConfigurationProblem.cause)
         except Exception:
             log.exception("releasing tasks parked on configuration failed")
         else:
             if released:
                 log.info("released %d task(s) parked on a configuration problem", released)
+
+
+@worker_shutdown.connect  # type: ignore[untyped-decorator]
+def _say_goodbye(**_: object) -> None:
+    """A worker stopping cleanly leaves the heartbeat table at once (Celery has put back what
+    it held), so nothing waits for its heartbeat to lapse."""
+    if _release_started.is_set():
+        rt = runtime()
+        try:
+            forget(rt.redis, rt.keys, worker_name())
+        except Exception:
+            log.warning("could not remove this worker's heartbeat")

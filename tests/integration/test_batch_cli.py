@@ -15,7 +15,7 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from producer.broker_messages import celery_message
+from worker.broker import celery_message
 from producer.cli import app
 from producer.client import GongqClient, TaskRequest
 from producer.processes import Processes
@@ -124,7 +124,7 @@ def test_bulk_messages_have_the_shape_celery_send_task_produces(enqueue_settings
         sent = json.loads(store.rpop(queue) or "{}")
     finally:
         store.delete(queue)
-    ours = json.loads(celery_message("t-1", queue, origin="gen1@host", reply_to="r"))
+    ours = json.loads(celery_message("t-1", queue, message_id="m-1", origin="gen1@host", reply_to="r"))
     assert set(ours) == set(sent)
     assert set(ours["headers"]) == set(sent["headers"])
     assert set(ours["properties"]) == set(sent["properties"])

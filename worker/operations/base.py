@@ -135,6 +135,12 @@ class Operation:
     #: The result field of a list operation for which Gong answers 404 ("No calls found...")
     #: instead of an empty list (gong-api.md): that 404 is a success with 0 items.
     empty_list: str | None = None
+    #: Whether running it twice does no harm: a read, a write Gong de-duplicates (add_call's
+    #: clientUniqueId, CRM clientRequestIds, engagement eventIds), or one that sets a state
+    #: (erasures, access, updates, deletes). ``False`` for writes that create something anew
+    #: each time (create_meeting...): an attempt that may have reached Gong is not run again
+    #: by itself; the task waits in ``needs_review`` for an operator (``gongq retry --force``).
+    repeatable: bool = True
 
     @property
     def is_free_form(self) -> bool:
@@ -156,6 +162,7 @@ def operation(
     description: str,
     lane: Lane = Lane.DEFAULT,
     empty_list: str | None = None,
+    repeatable: bool = True,
 ) -> Operation:
     """A typed single-tool catalog entry (every Gong operation is one Composio tool)."""
     if empty_list is not None and empty_list not in result.model_fields:
@@ -169,4 +176,5 @@ def operation(
         kind=kind,
         lane=lane,
         empty_list=empty_list,
+        repeatable=repeatable,
     )

@@ -245,6 +245,7 @@ OPERATIONS = (
         AddCallMediaResult,
         W,
         "Upload the recording of an existing call from a URL or a staged file.",
+        repeatable=False,
     ),
     operation(
         "list_calls",

@@ -126,6 +126,7 @@ OPERATIONS = (
         RegisterIntegrationResult,
         W,
         "Register a generic CRM integration (Gong allows one active integration).",
+        repeatable=False,
     ),
     operation(
         "get_crm_integration",

@@ -78,6 +78,7 @@ OPERATIONS = (
         AssignProspectsResult,
         OperationKind.WRITE,
         "Assign CRM prospects to a Gong Engage flow; unassigned ones are reported.",
+        repeatable=False,
     ),
     operation(
         "list_prospect_flows",

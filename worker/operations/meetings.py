@@ -84,6 +84,7 @@ OPERATIONS = (
         CreateMeetingResult,
         OperationKind.WRITE,
         "Schedule a Gong meeting with invitees.",
+        repeatable=False,
     ),
     operation(
         "update_meeting",

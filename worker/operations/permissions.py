@@ -182,6 +182,7 @@ OPERATIONS = (
         ProfileResult,
         W,
         "Create a permission profile in a workspace.",
+        repeatable=False,
     ),
     operation(
         "update_permission_profile",

@@ -1,0 +1,265 @@
+"""The sweeper: finds tasks whose broker message is nowhere and publishes them again.
+
+A task that is queued, retrying, running or deferred must have its message somewhere: on its
+lane's list, in kombu's ``unacked`` hash (taken by a worker, not yet acknowledged), in a live
+worker's hands (``worker.heartbeat``), or, deferred, its place in ``deferred``. Once a message
+is nowhere (a producer killed before publishing, a worker SIGKILLed holding it, a bug), nothing
+in Celery brings it back before the broker's visibility timeout (21 minutes by default), and a
+message never published never comes back at all. Every worker runs this loop; a Redis lock lets
+one sweep at a time across hosts, so no Celery beat is needed. Each sweep:
+
+1. puts back on their queue the unacked messages no live worker holds, taken more than
+   ``lost_after_seconds`` ago (what kombu's visibility timeout does, sooner), same message id;
+2. publishes the outbox entries older than ``lost_after_seconds`` (their producer died);
+3. checks the ``open`` tasks unchanged for ``lost_after_seconds``: a task found nowhere is
+   published again with a new message id (``Broker.recover``), audited ``recovered``.
+
+Nothing is judged while this worker's own heartbeat is not steady (after a Redis outage every
+worker's heartbeat has lapsed until it beats again). A wrong judgement cannot run a task twice:
+a worker runs a task only from its newest message and never while a live worker runs it
+(``TaskStore.mark_running``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import redis
+
+from worker.app import visibility_timeout_seconds
+from worker.heartbeat import MISSED_BEATS, PULSE, Holdings, live_holdings
+from worker.operations import Lane
+from worker.runner import Runtime
+from worker.store import TaskStatus
+
+log = logging.getLogger("gongq.worker")
+
+#: kombu's Redis transport keys for unacknowledged messages (its defaults; gongq sets no prefix).
+UNACKED = "unacked"
+UNACKED_INDEX = "unacked_index"
+
+#: Open tasks checked per sweep (the oldest first); the rest wait for the next sweep.
+SWEEP_LIMIT = 5000
+
+#: KEYS: 1 unacked, 2 unacked_index, 3 the queue. ARGV: 1 tag, 2 stored entry, 3 message.
+#: Put one unacked message back at the consuming end of its queue (as kombu's restore does),
+#: only if it is still the same unacked entry.
+RESTORE_LUA = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+#: KEYS: 1 lock. ARGV: 1 owner. Release the lock only if we still hold it.
+UNLOCK_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    restored: list[str] = field(default_factory=list)
+    flushed: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.restored or self.flushed or self.recovered)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One broker message as the sweeper reads it."""
+
+    message_id: str
+    task_id: str | None
+    queue: str
+
+
+def read_message(raw: str, queue: str | None = None) -> Message | None:
+    """Message id, task id and queue of a kombu envelope (``None`` if it is not one)."""
+    try:
+        envelope = json.loads(raw)
+        headers = envelope["headers"]
+        message_id = str(headers["id"])
+        args = json.loads(base64.b64decode(envelope["body"]))[0]
+        routing = envelope.get("properties", {}).get("delivery_info", {}).get("routing_key")
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+    task_id = str(args[0]) if isinstance(args, list) and args else None
+    return Message(message_id, task_id, queue or routing or Lane.DEFAULT.value)
+
+
+class Sweeper:
+    """One worker's sweeper; :meth:`sweep` does nothing unless it gets the lock."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.owner = uuid.uuid4().hex
+
+    def sweep(self, *, require_steady: bool = True) -> SweepReport | None:
+        """One sweep, or ``None`` when another worker holds the lock or our pulse is not steady."""
+        rt = self.runtime
+        steady_needed = MISSED_BEATS * rt.settings.heartbeat_seconds
+        if require_steady and PULSE.steady_for() < steady_needed:
+            return None
+        ttl_ms = int(max(rt.settings.sweep_interval_seconds * 3, 30) * 1000)
+        if not rt.redis.set(rt.keys.sweeper_lock, self.owner, nx=True, px=ttl_ms):
+            return None
+        try:
+            return self._sweep()
+        finally:
+            rt.redis.register_script(UNLOCK_LUA)(keys=[rt.keys.sweeper_lock], args=[self.owner])
+
+    def _sweep(self) -> SweepReport:
+        rt = self.runtime
+        report = SweepReport()
+        holdings = live_holdings(rt.redis, rt.keys)
+        cutoff = time.time() - rt.settings.lost_after_seconds
+        unacked = self._restore_unacked(holdings, cutoff, report)
+        outbox: list[str] = rt.redis.zrangebyscore(rt.keys.outbox, "-inf", cutoff)
+        report.flushed = rt.broker.flush_outbox(outbox, recovered="its producer stopped before publishing it")
+        self._check_open(holdings, unacked, cutoff, report)
+        return report
+
+    def _restore_unacked(self, holdings: Holdings, cutoff: float, report: SweepReport) -> set[str]:
+        """Put back stopped workers' messages; returns the message ids still unacked (held)."""
+        rt = self.runtime
+        entries: dict[str, str] = rt.redis.hgetall(UNACKED)
+        taken_at = dict(rt.redis.zrange(UNACKED_INDEX, 0, -1, withscores=True))
+        restore = rt.redis.register_script(RESTORE_LUA)
+        held: set[str] = set()
+        for tag, entry in entries.items():
+            try:
+                raw_envelope, _exchange, routing_key = json.loads(entry)
+                raw = json.dumps(raw_envelope)
+            except (ValueError, TypeError):
+                continue
+            message = read_message(raw, routing_key or None)
+            if message is None or message.task_id is None:
+                continue
+            if message.message_id in holdings.messages or float(taken_at.get(tag, 0.0)) >= cutoff:
+                held.add(message.message_id)
+                continue
+            if restore(keys=[UNACKED, UNACKED_INDEX, message.queue], args=[tag, entry, raw]):
+                rt.audit.append(
+                    message.task_id, "recovered", how="its worker stopped; message put back on its queue"
+                )
+                rt.redis.zadd(rt.keys.open, {message.task_id: time.time()}, xx=True)
+                report.restored.append(message.task_id)
+                held.add(message.message_id)
+        return held
+
+    def _check_open(self, holdings: Holdings, unacked: set[str], cutoff: float, report: SweepReport) -> None:
+        rt = self.runtime
+        ids: list[str] = rt.redis.zrangebyscore(rt.keys.open, "-inf", cutoff, start=0, num=SWEEP_LIMIT)
+        if not ids:
+            return
+        reader = rt.redis.pipeline(transaction=False)
+        for task_id in ids:
+            reader.hmget(rt.keys.task(task_id), ["status", "message_id", "outbox"])
+            reader.zscore(rt.keys.deferred, task_id)
+        answers = reader.execute()
+        report.checked = len(ids)
+        queued: tuple[set[str], set[str]] | None = None
+        touch: dict[str | bytes, bytes | float | int | str] = {}
+        backstop = time.time() + visibility_timeout_seconds(rt.settings)
+        judged: dict[str, tuple[str, str | None]] = {}
+        closed: list[str] = []
+        for i, task_id in enumerate(ids):
+            (status, message_id, outbox), deferred_at = answers[2 * i], answers[2 * i + 1]
+            if status is None or status not in OPEN_STATUSES:
+                closed.append(task_id)
+                continue
+            if outbox == "1":
+                continue  # the outbox step publishes it once it is old enough
+            if status == TaskStatus.DEFERRED.value:
+                if deferred_at is not None:
+                    touch[task_id] = time.time()
+                else:
+                    judged[task_id] = (status, message_id or None)
+                continue
+            if _held(task_id, message_id, holdings, unacked):
+                touch[task_id] = time.time()
+                continue
+            if queued is None:
+                queued = self._queued_messages()
+            if (message_id in queued[0]) if message_id else (task_id in queued[1]):
+                touch[task_id] = backstop  # stays on its list until a worker takes it
+                continue
+            judged[task_id] = (status, message_id or None)
+        if closed:
+            rt.redis.zrem(rt.keys.open, *closed)
+        if touch:
+            rt.redis.zadd(rt.keys.open, touch, xx=True)
+        if judged:
+            report.recovered = rt.broker.recover(
+                judged, how="its message was nowhere (queues, unacked, workers)"
+            )
+
+    def _queued_messages(self) -> tuple[set[str], set[str]]:
+        """(message ids, task ids) of every message waiting on a lane's list."""
+        message_ids: set[str] = set()
+        task_ids: set[str] = set()
+        for lane in Lane:
+            raws: list[str] = self.runtime.redis.lrange(lane.value, 0, -1)
+            for raw in raws:
+                message = read_message(raw, lane.value)
+                if message is not None:
+                    message_ids.add(message.message_id)
+                    if message.task_id is not None:
+                        task_ids.add(message.task_id)
+        return message_ids, task_ids
+
+
+#: Statuses whose task must have a message (or, deferred, a place in ``deferred``).
+OPEN_STATUSES = frozenset(
+    s.value for s in (TaskStatus.QUEUED, TaskStatus.RETRYING, TaskStatus.RUNNING, TaskStatus.DEFERRED)
+)
+
+
+def _held(task_id: str, message_id: str | None, holdings: Holdings, unacked: set[str]) -> bool:
+    if message_id:
+        return message_id in holdings.messages or message_id in unacked
+    return task_id in holdings.tasks
+
+
+def start_sweeper(runtime: Runtime, stop: threading.Event | None = None) -> threading.Thread:
+    """A daemon thread sweeping every ``sweep_interval_seconds`` (errors logged, loop goes on)."""
+    stopping = stop or threading.Event()
+    sweeper = Sweeper(runtime)
+
+    def loop() -> None:
+        while not stopping.wait(runtime.settings.sweep_interval_seconds):
+            try:
+                report = sweeper.sweep()
+            except redis.RedisError as exc:
+                log.warning("sweep skipped: %s", exc)
+                continue
+            except Exception:
+                log.exception("sweep failed; trying again next round")
+                continue
+            if report is not None and report.anything:
+                log.warning(
+                    "sweeper: %d message(s) of stopped workers put back, %d unsent task(s) published, "
+                    "%d lost task(s) published again",
+                    len(report.restored),
+                    len(report.flushed),
+                    len(report.recovered),
+                )
+
+    thread = threading.Thread(target=loop, name="gongq-sweeper", daemon=True)
+    thread.start()
+    return thread
