@@ -110,9 +110,11 @@ def enqueue(
     except GongqError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        print_json({**record.to_json(), "duplicate": enqueued.duplicate})
+        print_json({**record.to_json(), "duplicate": enqueued.duplicate, "published": enqueued.published})
     else:
         note = " (duplicate: the idempotency key already named this task)" if enqueued.duplicate else ""
+        if enqueued.duplicate and enqueued.published:
+            note = " (duplicate: the idempotency key named this task, which had never been sent: sent now)"
         console.print(f"{record.id} {record.operation} [bold]{record.status.value}[/bold]{note}")
         if wait:
             _show_record(record.to_json())
@@ -129,6 +131,13 @@ def _show_record(record: dict[str, Any]) -> None:
         table.add_row("next step", "check Gong; `gongq retry --force ID` runs the write again")
     if record.get("raw_answer") is not None:
         table.add_row("raw answer", json.dumps(record["raw_answer"], indent=1)[:2000])
+    if record.get("write_sent"):
+        # A write Gong cannot de-duplicate was sent and its outcome not recorded: the evidence.
+        attempt, _, at = str(record["write_sent"]).partition("@")
+        sent = datetime.fromtimestamp(float(at), UTC) if at else None
+        table.add_row(
+            "write sent", f"attempt {attempt}" + (f" at {sent:%Y-%m-%d %H:%M:%S} UTC" if sent else "")
+        )
     if record.get("next_attempt_at"):
         # Retrying or deferred (daily Gong budget spent): say when it runs again.
         when = datetime.fromtimestamp(float(record["next_attempt_at"]), UTC)

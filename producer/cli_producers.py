@@ -86,7 +86,9 @@ def _show_erasure_report(summary: dict[str, Any], dry_run: bool) -> None:
         console.print(table)
     verb = "would be accepted" if dry_run else "accepted"
     console.print(
-        f"{summary['accepted']} {verb}, {summary['duplicates']} duplicates, {len(rejected)} rejected"
+        f"{summary['accepted']} {verb}, {summary['duplicates']} duplicates"
+        + (f" ({summary['repaired']} of them never sent before: sent now)" if summary.get("repaired") else "")
+        + f", {len(rejected)} rejected"
         + (
             f" — batch [bold]{summary['batch_id']}[/bold] (follow it: gongq batch {summary['batch_id']})"
             if summary["batch_id"]

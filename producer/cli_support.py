@@ -20,8 +20,10 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as an error and return the Exit to raise."""
-    errors.print(f"[red]error:[/red] {message}")
+    """Print ``message`` as an error, on one line however narrow the terminal (scripts grep it;
+    the message is printed as given, never read as markup), and return the Exit to raise."""
+    errors.print("[red]error:[/red] ", end="")
+    errors.print(message, soft_wrap=True, markup=False, highlight=False)
     return typer.Exit(code)
 
 

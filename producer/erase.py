@@ -30,6 +30,8 @@ class ErasureOutcome:
     line: int
     operation: str
     task_id: str | None
+    #: A duplicate whose task had never been sent (an earlier submission died half-way): sent now.
+    published: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "operation": self.operation, "task_id": self.task_id}
@@ -56,6 +58,7 @@ class ErasureReport:
             "batch_id": self.batch_id,
             "accepted": len(self.accepted),
             "duplicates": len(self.duplicates),
+            "repaired": sum(o.published for o in self.duplicates),
             "rejected": [row.to_json() for row in self.rejected],
         }
 
@@ -104,7 +107,7 @@ def submit_erasure_list(
         task_of = {row.idempotency_key: e.task_id for row, e in zip(parsed.rows, enqueued, strict=True)}
         for row, e in zip(parsed.rows, enqueued, strict=True):
             (report.duplicates if e.duplicate else report.accepted).append(
-                ErasureOutcome(row.line, row.operation, e.task_id)
+                ErasureOutcome(row.line, row.operation, e.task_id, published=e.duplicate and e.published)
             )
     report.duplicates.extend(_in_file_duplicates(parsed.duplicate_rows, task_of))
     report.duplicates.sort(key=lambda outcome: outcome.line)

@@ -198,6 +198,7 @@ class Broker:
         """Re-publish one dead or parked task (``force``: also one that needs review) with its
         attempts reset; :class:`NotDead` / :class:`UnknownTask` when it is not eligible. Two
         operators retrying at once publish it once: the other gets NotDead."""
+        self.store.get(task_id)  # UnknownTask, or CorruptRecord: nothing a retry could run
         allowed = {s.value for s in RETRYABLE_BY_OPERATOR}
         if force:
             allowed.add(TaskStatus.NEEDS_REVIEW.value)

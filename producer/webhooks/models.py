@@ -40,6 +40,11 @@ class TaskRef(BaseModel):
     idempotency_key: str | None = None
     event_id: str | None = Field(default=None, description="HubSpot eventId the task came from.")
     line: int | None = Field(default=None, description="Line of the erasure list the task came from.")
+    published: bool | None = Field(
+        default=None,
+        description="On a duplicate: true when its task had never been sent (its sender died before "
+        "publishing it) and this request sent it.",
+    )
 
 
 class Ignored(BaseModel):

@@ -63,6 +63,7 @@ def _refs(
             operation=outcome.operation,
             idempotency_key=keys[i],
             event_id=event_ids[i] if event_ids else None,
+            published=True if outcome.duplicate and outcome.published else None,
         )
         (duplicates if outcome.duplicate else accepted).append(ref)
     return accepted, duplicates
@@ -189,7 +190,9 @@ async def erasures(
         batch_id=report.batch_id,
         dry_run=report.dry_run,
         accepted=[TaskRef(**o.to_json()) for o in report.accepted],
-        duplicates=[TaskRef(**o.to_json()) for o in report.duplicates],
+        duplicates=[
+            TaskRef(**o.to_json(), published=True if o.published else None) for o in report.duplicates
+        ],
         rejected=[RejectedLine(line=r.line, value=r.value, reason=r.reason) for r in report.rejected],
     )
 

@@ -149,6 +149,7 @@ def test_dry_run_reports_what_would_happen_and_enqueues_nothing(
         "batch_id": None,
         "accepted": 1,
         "duplicates": 1,
+        "repaired": 0,
         "rejected": [{"line": 3, "value": "nope", "reason": "not a phone number: 'nope'"}],
     }
     assert tasks_created() == created
@@ -157,7 +158,7 @@ def test_dry_run_reports_what_would_happen_and_enqueues_nothing(
 def test_json_output_has_exactly_the_documented_keys(gongq: CliRunner, tmp_path: Path) -> None:
     path = write(tmp_path, "one.txt", f"shape.{tag()}@example.com\n")
     result = erase(gongq, str(path), "--json")
-    assert set(summary(result)) == {"batch_id", "accepted", "duplicates", "rejected"}
+    assert set(summary(result)) == {"batch_id", "accepted", "duplicates", "repaired", "rejected"}
     assert result.stderr == ""  # no progress bar with --json
 
 
