@@ -25,6 +25,7 @@ from worker.keys import Keys
 from worker.operations import get_operation
 from worker.settings import Settings, get_settings
 from worker.store import NewTask, TaskRecord, TaskStatus, TaskStore
+from worker.sweeper import Sweeper
 
 #: Tasks written per Redis round trip by :meth:`GongqClient.enqueue_many`.
 DEFAULT_CHUNK_SIZE = 1000
@@ -209,7 +210,20 @@ class GongqClient:
             )
             if on_progress is not None:
                 on_progress(len(chunk))
-        return outcomes
+        return self._send_lost_duplicates(outcomes)
+
+    def _send_lost_duplicates(self, outcomes: list[Enqueued]) -> list[Enqueued]:
+        """Duplicates whose task was sent once but whose message is now nowhere (its worker
+        died with it, say) are sent again: the sender asked for the task to run, not only to
+        exist. One look at the broker for the whole submission (``Sweeper.send_if_lost``)."""
+        candidates = list(dict.fromkeys(o.task_id for o in outcomes if o.duplicate and not o.published))
+        if not candidates:
+            return outcomes
+        sent = set(Sweeper(self.broker, self.settings).send_if_lost(candidates))
+        return [
+            Enqueued(o.task_id, o.operation, o.duplicate, published=True) if o.task_id in sent else o
+            for o in outcomes
+        ]
 
     def _list_in_batch(self, batch_id: str, task_ids: Sequence[str]) -> None:
         pipe = self._redis.pipeline(transaction=False)

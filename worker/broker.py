@@ -138,9 +138,9 @@ class Broker:
     """Submits new tasks and (re)publishes existing ones, each publication one transaction."""
 
     def __init__(self, client: redis.Redis[str], keys: Keys, audit: AuditLog) -> None:
-        self._redis = client
-        self._keys = keys
-        self._audit = audit
+        self.redis = client
+        self.keys = keys
+        self.audit = audit
         self.store = TaskStore(client, keys, audit)
 
     @cached_property
@@ -191,7 +191,7 @@ class Broker:
             task_ids,
             lambda row: row.status == TaskStatus.DEFERRED.value,
             lambda _: [("released", {})],
-            leave=(self._keys.deferred,),
+            leave=(self.keys.deferred,),
         )
 
     def retry(self, task_id: str, *, force: bool = False) -> TaskRecord:
@@ -213,10 +213,10 @@ class Broker:
                 "parked_cause": "",
                 "write_sent": "",
             },
-            leave=(self._keys.dead, self._keys.parked, self._keys.needs_review),
+            leave=(self.keys.dead, self.keys.parked, self.keys.needs_review),
         )
         if not sent:
-            status = self._redis.hget(self._keys.task(task_id), "status")
+            status = self.redis.hget(self.keys.task(task_id), "status")
             if status is None:
                 raise UnknownTask(f"no task with id {task_id!r}")
             known = {s.value for s in TaskStatus}
@@ -228,7 +228,7 @@ class Broker:
         try:
             self.retry(task_id)
         except (NotDead, UnknownTask):
-            self._redis.zrem(self._keys.parked, task_id)
+            self.redis.zrem(self.keys.parked, task_id)
             return False
         return True
 
@@ -239,7 +239,7 @@ class Broker:
             list(judged),
             lambda row: (row.status, row.message_id) == judged[row.task_id],
             lambda _: [("recovered", {"how": how})],
-            leave=(self._keys.deferred,),
+            leave=(self.keys.deferred,),
         )
 
     def _publish(
@@ -268,16 +268,16 @@ class Broker:
     ) -> list[str]:
         """One transaction: WATCH the records and the audit head, read them (one round trip on
         another connection), queue status + message + events for the eligible ones, EXEC."""
-        record_keys = [self._keys.task(task_id) for task_id in task_ids]
-        with self._redis.pipeline() as pipe:
+        record_keys = [self.keys.task(task_id) for task_id in task_ids]
+        with self.redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(self._keys.audit_head, *record_keys)
+                    pipe.watch(self.keys.audit_head, *record_keys)
                     chosen = [row for row in self._rows(task_ids) if row.status is not None and eligible(row)]
                     if not chosen:
                         pipe.unwatch()
                         return []
-                    self._audit.chain(
+                    self.audit.chain(
                         pipe,
                         [(row.task_id, name, details) for row in chosen for name, details in events(row)],
                     )
@@ -285,8 +285,8 @@ class Broker:
                         lane = lane_of(row.operation)
                         message_id = str(uuid.uuid4())
                         fields = {**(reset or {}), "message_id": message_id}
-                        queue_status(pipe, self._keys, row.task_id, TaskStatus.QUEUED, fields)
-                        pipe.hdel(self._keys.task(row.task_id), "outbox")
+                        queue_status(pipe, self.keys, row.task_id, TaskStatus.QUEUED, fields)
+                        pipe.hdel(self.keys.task(row.task_id), "outbox")
                         pipe.lpush(
                             lane,
                             celery_message(
@@ -298,7 +298,7 @@ class Broker:
                             ),
                         )
                     ids = [row.task_id for row in chosen]
-                    for waiting in (self._keys.outbox, *leave):
+                    for waiting in (self.keys.outbox, *leave):
                         pipe.zrem(waiting, *ids)
                     pipe.execute()
                     return ids
@@ -306,9 +306,9 @@ class Broker:
                     continue
 
     def _rows(self, task_ids: Sequence[str]) -> list[Row]:
-        reader = self._redis.pipeline(transaction=False)
+        reader = self.redis.pipeline(transaction=False)
         for task_id in task_ids:
-            reader.hmget(self._keys.task(task_id), list(ROW_FIELDS))
+            reader.hmget(self.keys.task(task_id), list(ROW_FIELDS))
         rows = []
         for task_id, values in zip(task_ids, reader.execute(), strict=True):
             status, operation, outbox, message_id, source = values

@@ -28,14 +28,16 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import redis
 
 from worker.app import visibility_timeout_seconds
+from worker.broker import Broker
 from worker.heartbeat import MISSED_BEATS, PULSE, Holdings, live_holdings
 from worker.operations import Lane
-from worker.runner import Runtime
+from worker.settings import Settings
 from worker.store import TaskStatus
 
 log = logging.getLogger("gongq.worker")
@@ -103,79 +105,100 @@ def read_message(raw: str, queue: str | None = None) -> Message | None:
 
 
 class Sweeper:
-    """One worker's sweeper; :meth:`sweep` does nothing unless it gets the lock."""
+    """One worker's sweeper; :meth:`sweep` does nothing unless it gets the lock. Producers use
+    :meth:`send_if_lost` for the tasks a resubmission names (no lock, nothing put back)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, broker: Broker, settings: Settings) -> None:
+        self.broker = broker
+        self.settings = settings
+        self.redis = broker.redis
+        self.keys = broker.keys
         self.owner = uuid.uuid4().hex
 
     def sweep(self, *, require_steady: bool = True) -> SweepReport | None:
         """One sweep, or ``None`` when another worker holds the lock or our pulse is not steady."""
-        rt = self.runtime
-        steady_needed = MISSED_BEATS * rt.settings.heartbeat_seconds
+        steady_needed = MISSED_BEATS * self.settings.heartbeat_seconds
         if require_steady and PULSE.steady_for() < steady_needed:
             return None
-        ttl_ms = int(max(rt.settings.sweep_interval_seconds * 3, 30) * 1000)
-        if not rt.redis.set(rt.keys.sweeper_lock, self.owner, nx=True, px=ttl_ms):
+        ttl_ms = int(max(self.settings.sweep_interval_seconds * 3, 30) * 1000)
+        if not self.redis.set(self.keys.sweeper_lock, self.owner, nx=True, px=ttl_ms):
             return None
         try:
             return self._sweep()
         finally:
-            rt.redis.register_script(UNLOCK_LUA)(keys=[rt.keys.sweeper_lock], args=[self.owner])
+            self.redis.register_script(UNLOCK_LUA)(keys=[self.keys.sweeper_lock], args=[self.owner])
 
     def _sweep(self) -> SweepReport:
-        rt = self.runtime
         report = SweepReport()
-        holdings = live_holdings(rt.redis, rt.keys)
-        cutoff = time.time() - rt.settings.lost_after_seconds
+        holdings = live_holdings(self.redis, self.keys)
+        cutoff = time.time() - self.settings.lost_after_seconds
         unacked = self._restore_unacked(holdings, cutoff, report)
-        outbox: list[str] = rt.redis.zrangebyscore(rt.keys.outbox, "-inf", cutoff)
-        report.flushed = rt.broker.flush_outbox(outbox, recovered="its producer stopped before publishing it")
-        self._check_open(holdings, unacked, cutoff, report)
+        outbox: list[str] = self.redis.zrangebyscore(self.keys.outbox, "-inf", cutoff)
+        report.flushed = self.broker.flush_outbox(
+            outbox, recovered="its producer stopped before publishing it"
+        )
+        ids: list[str] = self.redis.zrangebyscore(self.keys.open, "-inf", cutoff, start=0, num=SWEEP_LIMIT)
+        report.checked = len(ids)
+        report.recovered = self._check_open(ids, holdings, unacked)
         return report
+
+    def send_if_lost(self, task_ids: Sequence[str]) -> list[str]:
+        """Publish those of ``task_ids`` (unchanged for ``lost_after_seconds``) whose message is
+        nowhere: a resubmission makes sure its tasks were sent, not only that they exist."""
+        cutoff = time.time() - self.settings.lost_after_seconds
+        reader = self.redis.pipeline(transaction=False)
+        for task_id in task_ids:
+            reader.zscore(self.keys.open, task_id)
+        scores = reader.execute()
+        stale = [t for t, score in zip(task_ids, scores, strict=True) if score is not None and score < cutoff]
+        if not stale:
+            return []
+        unacked = {m.message_id for m in self._unacked_messages()}
+        return self._check_open(stale, live_holdings(self.redis, self.keys), unacked)
+
+    def _unacked_messages(self) -> list[Message]:
+        messages = []
+        for entry in self.redis.hvals(UNACKED):
+            unpacked = _unpack_unacked(entry)
+            if unpacked is not None:
+                messages.append(unpacked[1])
+        return messages
 
     def _restore_unacked(self, holdings: Holdings, cutoff: float, report: SweepReport) -> set[str]:
         """Put back stopped workers' messages; returns the message ids still unacked (held)."""
-        rt = self.runtime
-        entries: dict[str, str] = rt.redis.hgetall(UNACKED)
-        taken_at = dict(rt.redis.zrange(UNACKED_INDEX, 0, -1, withscores=True))
-        restore = rt.redis.register_script(RESTORE_LUA)
+        entries: dict[str, str] = self.redis.hgetall(UNACKED)
+        taken_at = dict(self.redis.zrange(UNACKED_INDEX, 0, -1, withscores=True))
+        restore = self.redis.register_script(RESTORE_LUA)
         held: set[str] = set()
         for tag, entry in entries.items():
-            try:
-                raw_envelope, _exchange, routing_key = json.loads(entry)
-                raw = json.dumps(raw_envelope)
-            except (ValueError, TypeError):
+            unpacked = _unpack_unacked(entry)
+            if unpacked is None or unpacked[1].task_id is None:
                 continue
-            message = read_message(raw, routing_key or None)
-            if message is None or message.task_id is None:
-                continue
+            raw, message = unpacked
             if message.message_id in holdings.messages or float(taken_at.get(tag, 0.0)) >= cutoff:
                 held.add(message.message_id)
                 continue
             if restore(keys=[UNACKED, UNACKED_INDEX, message.queue], args=[tag, entry, raw]):
-                rt.audit.append(
-                    message.task_id, "recovered", how="its worker stopped; message put back on its queue"
+                self.broker.audit.append(
+                    str(message.task_id), "recovered", how="its worker stopped; message put back on its queue"
                 )
-                rt.redis.zadd(rt.keys.open, {message.task_id: time.time()}, xx=True)
-                report.restored.append(message.task_id)
+                self.redis.zadd(self.keys.open, {str(message.task_id): time.time()}, xx=True)
+                report.restored.append(str(message.task_id))
                 held.add(message.message_id)
         return held
 
-    def _check_open(self, holdings: Holdings, unacked: set[str], cutoff: float, report: SweepReport) -> None:
-        rt = self.runtime
-        ids: list[str] = rt.redis.zrangebyscore(rt.keys.open, "-inf", cutoff, start=0, num=SWEEP_LIMIT)
+    def _check_open(self, ids: Sequence[str], holdings: Holdings, unacked: set[str]) -> list[str]:
+        """Publish the open tasks among ``ids`` whose message is nowhere; touch the others."""
         if not ids:
-            return
-        reader = rt.redis.pipeline(transaction=False)
+            return []
+        reader = self.redis.pipeline(transaction=False)
         for task_id in ids:
-            reader.hmget(rt.keys.task(task_id), ["status", "message_id", "outbox"])
-            reader.zscore(rt.keys.deferred, task_id)
+            reader.hmget(self.keys.task(task_id), ["status", "message_id", "outbox"])
+            reader.zscore(self.keys.deferred, task_id)
         answers = reader.execute()
-        report.checked = len(ids)
         queued: tuple[set[str], set[str]] | None = None
         touch: dict[str | bytes, bytes | float | int | str] = {}
-        backstop = time.time() + visibility_timeout_seconds(rt.settings)
+        backstop = time.time() + visibility_timeout_seconds(self.settings)
         judged: dict[str, tuple[str, str | None]] = {}
         closed: list[str] = []
         for i, task_id in enumerate(ids):
@@ -201,20 +224,19 @@ class Sweeper:
                 continue
             judged[task_id] = (status, message_id or None)
         if closed:
-            rt.redis.zrem(rt.keys.open, *closed)
+            self.redis.zrem(self.keys.open, *closed)
         if touch:
-            rt.redis.zadd(rt.keys.open, touch, xx=True)
-        if judged:
-            report.recovered = rt.broker.recover(
-                judged, how="its message was nowhere (queues, unacked, workers)"
-            )
+            self.redis.zadd(self.keys.open, touch, xx=True)
+        if not judged:
+            return []
+        return self.broker.recover(judged, how="its message was nowhere (queues, unacked, workers)")
 
     def _queued_messages(self) -> tuple[set[str], set[str]]:
         """(message ids, task ids) of every message waiting on a lane's list."""
         message_ids: set[str] = set()
         task_ids: set[str] = set()
         for lane in Lane:
-            raws: list[str] = self.runtime.redis.lrange(lane.value, 0, -1)
+            raws: list[str] = self.redis.lrange(lane.value, 0, -1)
             for raw in raws:
                 message = read_message(raw, lane.value)
                 if message is not None:
@@ -230,19 +252,32 @@ OPEN_STATUSES = frozenset(
 )
 
 
+def _unpack_unacked(entry: str) -> tuple[str, Message] | None:
+    """(the message as queued, its ids) of one kombu ``unacked`` entry [message, exchange, key]."""
+    try:
+        raw_envelope, _exchange, routing_key = json.loads(entry)
+    except (ValueError, TypeError):
+        return None
+    raw = json.dumps(raw_envelope)
+    message = read_message(raw, routing_key or None)
+    return None if message is None else (raw, message)
+
+
 def _held(task_id: str, message_id: str | None, holdings: Holdings, unacked: set[str]) -> bool:
     if message_id:
         return message_id in holdings.messages or message_id in unacked
     return task_id in holdings.tasks
 
 
-def start_sweeper(runtime: Runtime, stop: threading.Event | None = None) -> threading.Thread:
+def start_sweeper(
+    broker: Broker, settings: Settings, stop: threading.Event | None = None
+) -> threading.Thread:
     """A daemon thread sweeping every ``sweep_interval_seconds`` (errors logged, loop goes on)."""
     stopping = stop or threading.Event()
-    sweeper = Sweeper(runtime)
+    sweeper = Sweeper(broker, settings)
 
     def loop() -> None:
-        while not stopping.wait(runtime.settings.sweep_interval_seconds):
+        while not stopping.wait(settings.sweep_interval_seconds):
             try:
                 report = sweeper.sweep()
             except redis.RedisError as exc:

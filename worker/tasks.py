@@ -228,7 +228,7 @@ def _start_deferred_release(**_: object) -> None:
         _release_started.set()
         rt = runtime()
         start_heartbeat(rt.redis, rt.keys, rt.settings.heartbeat_seconds)
-        start_sweeper(rt)
+        start_sweeper(rt.broker, rt.settings)
         start_release_loop(rt)
         start_connection_watch(rt.broker, rt.settings, rt.sessions)
         try:

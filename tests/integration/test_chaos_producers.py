@@ -45,7 +45,11 @@ def chaos(own_processes: Processes, settings: Settings) -> Iterator[tuple[Settin
     url = own_processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/0")
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     direct = settings.model_copy(
-        update={"redis_url": url, "key_prefix": f"chaos-{uuid.uuid4().hex[:8]}", "gong_rate_per_second": 1000.0}
+        update={
+            "redis_url": url,
+            "key_prefix": f"chaos-{uuid.uuid4().hex[:8]}",
+            "gong_rate_per_second": 1000.0,
+        }
     )
     with RedisCutProxy("127.0.0.1", port) as proxy:
         yield direct, direct.model_copy(update={"redis_url": proxy.url()}), proxy
@@ -59,7 +63,9 @@ def _worker(processes: Processes, settings: Settings, name: str = "chaos-worker"
     processes.start_worker(settings.model_copy(update=FAST_SWEEP), name=name, concurrency=4)
 
 
-def _wait_all_succeeded(client: GongqClient, ids: list[str], processes: Processes, timeout: float = 120) -> None:
+def _wait_all_succeeded(
+    client: GongqClient, ids: list[str], processes: Processes, timeout: float = 120
+) -> None:
     try:
         wait_until(
             lambda: all(client.status(t).status is TaskStatus.SUCCEEDED for t in ids),
@@ -114,8 +120,10 @@ def test_producers_sigkilled_at_random_lose_no_task(
     client = GongqClient(direct, source="test")
     ids = _direct(direct).zrange(keys.tasks_by_time, 0, -1)
     _wait_all_succeeded(client, ids, own_processes)
-    print(f"\nproducer kill loop: {kills} kills, {total} keys, {at_rest.total} tasks, "
-          f"{len(at_rest.in_outbox)} left in the outbox by a kill, 0 lost, all {len(ids)} succeeded")
+    print(
+        f"\nproducer kill loop: {kills} kills, {total} keys, {at_rest.total} tasks, "
+        f"{len(at_rest.in_outbox)} left in the outbox by a kill, 0 lost, all {len(ids)} succeeded"
+    )
 
 
 def _cut_and_kill(proxy: RedisCutProxy, child: subprocess.Popen[str]) -> None:
@@ -159,7 +167,9 @@ def test_enqueue_cut_between_record_and_publish_is_sent_by_the_sweeper(
     _wait_all_succeeded(client, [task_id], own_processes)
     events = [e.fields for e in client.audit.events(task_id)]
     assert [e["event"] for e in events][:2] == ["queued", "recovered"], events
-    print(f"\nunsent task published by the sweeper and run {time.monotonic() - started:.1f} s after a worker started")
+    print(
+        f"\nunsent task published by the sweeper and run {time.monotonic() - started:.1f} s after a worker started"
+    )
 
 
 def _signed(settings: Settings, body: bytes) -> dict[str, str]:
@@ -227,3 +237,43 @@ def test_erasure_list_cut_half_way_is_repaired_by_submitting_it_again(
     repaired = census(_direct(direct), keys)
     assert repaired.total == 300 and repaired.lost == [] and repaired.in_outbox == [], repaired
     print(f"\nerasure list cut half-way: 300 rows, {len(cut.in_outbox)} unsent, all sent by the resubmission")
+
+
+def _vanish_message(settings: Settings) -> str:
+    """Enqueue one task, then delete its message (as if its worker died holding it) and wait
+    until it has been unchanged for ``lost_after_seconds``."""
+    client = GongqClient(settings, source="test")
+    task_id = client.enqueue("list_users", {}, "vanish-1").task_id
+    r = _direct(settings)
+    assert r.delete("default") == 1
+    keys = Keys(settings.key_prefix)
+    wait_until(
+        lambda: float(r.zscore(keys.open, task_id) or 0) < time.time() - settings.lost_after_seconds,
+        10,
+        "the task to be unchanged for lost_after_seconds",
+        interval=0.05,
+    )
+    assert census(r, keys).lost == [task_id]
+    return task_id
+
+
+def test_resubmitting_a_key_whose_message_vanished_sends_it_again(
+    chaos: tuple[Settings, Settings, RedisCutProxy],
+) -> None:
+    direct = chaos[0].model_copy(update={"lost_after_seconds": 0.5})
+    task_id = _vanish_message(direct)
+    again = GongqClient(direct, source="test").enqueue("list_users", {}, "vanish-1")
+    assert (again.task_id, again.duplicate, again.published) == (task_id, True, True)
+    assert census(_direct(direct), Keys(direct.key_prefix)).lost == []
+
+
+def test_the_sweeper_sends_again_a_task_whose_message_vanished(
+    own_processes: Processes, chaos: tuple[Settings, Settings, RedisCutProxy], sandbox: httpx.Client
+) -> None:
+    direct = chaos[0].model_copy(update={"lost_after_seconds": 0.5})
+    task_id = _vanish_message(direct)
+    _worker(own_processes, direct)
+    client = GongqClient(direct, source="test")
+    _wait_all_succeeded(client, [task_id], own_processes)
+    recovered = [e.fields for e in client.audit.events(task_id) if e.fields["event"] == "recovered"]
+    assert recovered and "nowhere" in recovered[0]["how"], recovered

@@ -40,7 +40,11 @@ FAST_SWEEP = {"lost_after_seconds": 2.0, "sweep_interval_seconds": 0.5, "heartbe
 def own(own_processes: Processes, settings: Settings) -> Settings:
     url = own_processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/0")
     return settings.model_copy(
-        update={"redis_url": url, "key_prefix": f"chaos-{uuid.uuid4().hex[:8]}", "gong_rate_per_second": 1000.0}
+        update={
+            "redis_url": url,
+            "key_prefix": f"chaos-{uuid.uuid4().hex[:8]}",
+            "gong_rate_per_second": 1000.0,
+        }
     )
 
 
@@ -84,12 +88,19 @@ def test_deferred_release_killed_part_way_loses_no_task(
     assert len(at_kill.lost) <= 2, at_kill
     own_processes.start_worker(own.model_copy(update=FAST_SWEEP), name="finisher", concurrency=8)
     try:
-        wait_until(lambda: _settled(client, ids)[TaskStatus.SUCCEEDED] == 600, 240, "all 600 to succeed", interval=0.5)
+        wait_until(
+            lambda: _settled(client, ids)[TaskStatus.SUCCEEDED] == 600,
+            240,
+            "all 600 to succeed",
+            interval=0.5,
+        )
     except AssertionError:
         print(own_processes.log_tail("finisher"), _settled(client, ids))
         raise
-    print(f"\ndeferred release killed: {600 - still_deferred} released, {still_deferred} still deferred, "
-          f"{len(at_kill.lost)} in the killed worker's hands; all 600 succeeded")
+    print(
+        f"\ndeferred release killed: {600 - still_deferred} released, {still_deferred} still deferred, "
+        f"{len(at_kill.lost)} in the killed worker's hands; all 600 succeeded"
+    )
 
 
 def test_a_sigkilled_workers_tasks_run_again_within_two_minutes_by_default(
@@ -102,14 +113,20 @@ def test_a_sigkilled_workers_tasks_run_again_within_two_minutes_by_default(
     own_processes.start_worker(own, name="victim", concurrency=6)
     ids = [client.enqueue("list_users", EXAMPLES["list_users"]).task_id for _ in range(16)]
     wait_until(
-        lambda: _settled(client, ids)[TaskStatus.RUNNING] >= 6, 60, "tasks in flight on both workers", interval=0.05
+        lambda: _settled(client, ids)[TaskStatus.RUNNING] >= 6,
+        60,
+        "tasks in flight on both workers",
+        interval=0.05,
     )
     own_processes.kill("victim")
     killed_at = time.monotonic()
     at_kill = _settled(client, ids)
     try:
         wait_until(
-            lambda: _settled(client, ids)[TaskStatus.SUCCEEDED] == len(ids), 150, "every task to succeed", interval=0.5
+            lambda: _settled(client, ids)[TaskStatus.SUCCEEDED] == len(ids),
+            150,
+            "every task to succeed",
+            interval=0.5,
         )
     except AssertionError:
         print(own_processes.log_tail("survivor"), _settled(client, ids))
@@ -118,8 +135,10 @@ def test_a_sigkilled_workers_tasks_run_again_within_two_minutes_by_default(
     recovered = [t for t in ids if any(e.fields["event"] == "recovered" for e in client.audit.events(t))]
     assert recovered, "the sweeper put the killed worker's messages back"
     assert recovery <= 120, recovery
-    print(f"\nworker SIGKILL: {at_kill[TaskStatus.RUNNING]} running at the kill, {len(recovered)} recovered, "
-          f"all {len(ids)} succeeded {recovery:.0f} s after the kill")
+    print(
+        f"\nworker SIGKILL: {at_kill[TaskStatus.RUNNING]} running at the kill, {len(recovered)} recovered, "
+        f"all {len(ids)} succeeded {recovery:.0f} s after the kill"
+    )
 
 
 def test_a_meeting_created_just_before_its_worker_died_is_kept_for_review_not_created_again(
@@ -178,7 +197,9 @@ def test_a_60_second_redis_outage_loses_no_task_and_creates_no_meeting_twice(
     wait_until(lambda: time.monotonic() - cut_at >= 60, 70, "the 60 s outage to pass", interval=1)
     back_at = time.monotonic()
     try:
-        wait_until(lambda: all(s.is_terminal for s in _settled(client, ids)), 180, "every task to settle", interval=1)
+        wait_until(
+            lambda: all(s.is_terminal for s in _settled(client, ids)), 180, "every task to settle", interval=1
+        )
     except AssertionError:
         print(own_processes.log_tail("outage-1"), own_processes.log_tail("outage-2"), _settled(client, ids))
         raise
@@ -191,5 +212,7 @@ def test_a_60_second_redis_outage_loses_no_task_and_creates_no_meeting_twice(
     # Every meeting Gong created is one task's: each succeeded task's once, a reviewed one's at most once.
     done = sum(client.status(t).status is TaskStatus.SUCCEEDED for t in ids[:8])
     assert done <= meetings <= done + reviewed, (done, meetings, reviewed)
-    print(f"\nRedis outage 60 s: {dict(settled)}, {meetings} meetings for 8 create_meeting tasks, "
-          f"0 lost, settled {time.monotonic() - back_at:.0f} s after Redis came back")
+    print(
+        f"\nRedis outage 60 s: {dict(settled)}, {meetings} meetings for 8 create_meeting tasks, "
+        f"0 lost, settled {time.monotonic() - back_at:.0f} s after Redis came back"
+    )

@@ -66,7 +66,10 @@ def test_corrupt_records_are_dead_lettered_with_the_reason_and_the_cli_says_so_i
     assert client.wait(healthy, timeout=60).status is TaskStatus.SUCCEEDED
     for name, task_id in broken.items():
         reason = r.hget(keys.task(task_id), "error") or ""
-        assert f"task {task_id} has a corrupt record" in reason and CORRUPTIONS[name][1] in reason, (name, reason)
+        assert f"task {task_id} has a corrupt record" in reason and CORRUPTIONS[name][1] in reason, (
+            name,
+            reason,
+        )
         assert r.zscore(keys.dead, task_id) is not None
         events = [e.fields["event"] for e in client.audit.events(task_id)]
         assert events[-1] == "dead", (name, events)
