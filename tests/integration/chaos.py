@@ -8,6 +8,7 @@ nothing would ever run it. Read at a moment when no worker holds messages (all s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -123,8 +124,6 @@ def start_gongq(settings: Settings, *args: str) -> subprocess.Popen[str]:
 
 def kill_group(child: subprocess.Popen[str]) -> None:
     """SIGKILL the child and everything it started; reap it."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     child.wait(timeout=10)

@@ -15,11 +15,11 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from worker.broker import celery_message
 from producer.cli import app
 from producer.client import GongqClient, TaskRequest
 from producer.processes import Processes
 from worker.app import RUN_TASK, create_celery
+from worker.broker import celery_message
 from worker.settings import Settings, get_settings, settings_env
 from worker.store import TaskStatus
 

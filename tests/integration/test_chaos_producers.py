@@ -168,7 +168,8 @@ def test_enqueue_cut_between_record_and_publish_is_sent_by_the_sweeper(
     events = [e.fields for e in client.audit.events(task_id)]
     assert [e["event"] for e in events][:2] == ["queued", "recovered"], events
     print(
-        f"\nunsent task published by the sweeper and run {time.monotonic() - started:.1f} s after a worker started"
+        f"\nunsent task published by the sweeper and run {time.monotonic() - started:.1f} s "
+        "after a worker started"
     )
 
 

@@ -21,8 +21,8 @@ import httpx
 import pytest
 import redis
 
-from producer.client import GongqClient
 from producer.cli_reliability import retry_task
+from producer.client import GongqClient
 from producer.processes import Processes, free_port, wait_until
 from tests.integration.chaos import census
 from tests.redis_cut_proxy import RedisCutProxy
