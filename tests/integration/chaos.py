@@ -93,26 +93,12 @@ def census(client: redis.Redis[str], keys: Keys) -> Census:
     return result
 
 
-def start_python(settings: Settings, code: str, *args: str) -> subprocess.Popen[str]:
-    """A Python child running ``code`` with the exact test settings, in its own process group
-    (SIGKILLed with :func:`kill_group`), stdout piped line by line."""
+def _start(settings: Settings, argv: list[str]) -> subprocess.Popen[str]:
+    """A Python child with the exact test settings, in its own process group (SIGKILLed with
+    :func:`kill_group`), stdout (and stderr) piped as text."""
     env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def start_gongq(settings: Settings, *args: str) -> subprocess.Popen[str]:
-    """``gongq <args>`` as a child process with the test settings (see :func:`start_python`)."""
-    env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(REPO)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "producer", *args],
+        [sys.executable, *argv],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -120,6 +106,16 @@ def start_gongq(settings: Settings, *args: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
+
+
+def start_python(settings: Settings, code: str, *args: str) -> subprocess.Popen[str]:
+    """A child running ``code`` (see :func:`_start`)."""
+    return _start(settings, ["-c", code, *args])
+
+
+def start_gongq(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    """``gongq <args>`` as a child process (see :func:`_start`)."""
+    return _start(settings, ["-m", "producer", *args])
 
 
 def kill_group(child: subprocess.Popen[str]) -> None:

@@ -73,7 +73,7 @@ def _wait_all_succeeded(
             f"all {len(ids)} tasks to succeed",
             interval=0.2,
         )
-    except AssertionError:
+    except Exception:
         print(processes.log_tail("chaos-worker"))
         raise
 
@@ -100,7 +100,10 @@ def test_producers_sigkilled_at_random_lose_no_task(
         child = start_python(direct, PRODUCER, str(next_key), str(total))
         answered: list[int] = []
         reader = threading.Thread(
-            target=lambda c=child, a=answered: a.extend(int(line) for line in c.stdout or []), daemon=True
+            target=lambda c=child, a=answered: a.extend(
+                int(line) for line in c.stdout or [] if line.strip().isdigit()
+            ),
+            daemon=True,
         )
         reader.start()
         wait_until(lambda a=answered: bool(a), 30, "the producer's first answer", interval=0.01)
