@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_model_requests, bench_overhead, bench_saturation, bench_scaling
+from benchmarks import bench_model_requests, bench_overhead, bench_recovery, bench_saturation, bench_scaling
 from benchmarks.common import NOISE, stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +103,7 @@ BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "bulk": bulk,
     "webhooks": webhooks,
     "scaling": bench_scaling.run,
+    "recovery": bench_recovery.run,
 }
 
 
@@ -199,6 +200,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             )
             add(f"{head} Gong requests/s (whole run)", r["gong_requests_per_second"], "{:.2f}")
             add(f"{head} tasks/s", r["tasks_per_second"], "{:.2f}")
+    if rc := results.get("recovery"):
+        head = f"Worker SIGKILL ({rc['tasks']} tasks, default sweep settings)"
+        add(f"{head}: seconds until all succeeded", rc["recovery_seconds"], "{:.0f}", 120, "<=")
+        add(f"{head}: tasks lost", rc["lost"], "{:d}", 0, "=")
+        add(f"{head}: tasks run twice", rc["run_twice"], "{:d}", 0, "=")
+        add(f"{head}: tasks running on the killed worker", rc["running_on_killed_worker"], "{:d}")
+        add(f"{head}: tasks put back by the sweeper", rc["recovered_by_sweeper"], "{:d}")
     return out
 
 

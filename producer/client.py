@@ -88,7 +88,12 @@ class BatchStatus:
     @property
     def done(self) -> bool:
         """Every task of the batch is terminal (nothing left queued, running or retrying)."""
-        return all(TaskStatus(status).is_terminal or count == 0 for status, count in self.counts.items())
+        known = {s.value for s in TaskStatus}
+        # A status that is no TaskStatus (a corrupt record) is not done: a worker dead-letters it.
+        return all(
+            count == 0 or (status in known and TaskStatus(status).is_terminal)
+            for status, count in self.counts.items()
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -79,6 +79,8 @@ class TaskRecord:
     message_id: str | None = None
     #: ``<attempt>@<epoch>`` while an approved write's outcome is not recorded (it may be in Gong).
     write_sent: str | None = None
+    #: The worker (``host:pid``) that started the latest attempt.
+    runner: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (what ``gongq status --json`` prints)."""
@@ -102,6 +104,7 @@ class TaskRecord:
             "raw_answer": self.raw_answer,
             "message_id": self.message_id,
             "write_sent": self.write_sent,
+            "runner": self.runner,
         }
 
 
@@ -233,6 +236,7 @@ def decode_record(task_id: str, raw: Mapping[str, str]) -> TaskRecord:
         raw_answer=raw_answer,
         message_id=raw.get("message_id") or None,
         write_sent=raw.get("write_sent") or None,
+        runner=raw.get("runner") or None,
     )
 
 
