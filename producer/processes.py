@@ -184,16 +184,21 @@ class Processes(contextlib.AbstractContextManager["Processes"]):
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def stop(self) -> None:
-        """Terminate every child (SIGTERM, then SIGKILL after 10 s), newest first."""
-        for _, child in reversed(self._children):
-            if child.poll() is None:
-                child.terminate()
-        for _, child in reversed(self._children):
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        """Terminate every child (SIGTERM, then SIGKILL after 10 s), newest first; redis-servers
+        last, so workers shutting down can still ack, restore and say goodbye (with their Redis
+        gone they would retry it until the SIGKILL)."""
+        children = [child for _, child in reversed(self._children)]
+        servers = [c for c in children if "redis-server" in str(c.args)]
+        for group in ([c for c in children if c not in servers], servers):
+            for child in group:
+                if child.poll() is None:
+                    child.terminate()
+            for child in group:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
         self._children.clear()
 
     def __exit__(

@@ -135,6 +135,8 @@ class NewTask:
 CREATE_LUA = """
 if ARGV[4] == '1' then
   local existing = redis.call('GET', KEYS[1])
+  -- Our own id: the client re-sent this pipeline after a dropped connection; it is ours.
+  if existing == ARGV[1] then return {existing, 1, 0} end
   if existing then
     local state = redis.call('HMGET', ARGV[6] .. existing, 'id', 'outbox')
     if state[1] then return {existing, 0, state[2] == '1' and 1 or 0} end

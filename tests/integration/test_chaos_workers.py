@@ -219,6 +219,8 @@ def test_a_60_second_redis_outage_loses_no_task_and_creates_no_meeting_twice(
         180,
         "every task to settle",
     )
+    for name in ("outage-1", "outage-2"):  # while the proxy is still there to say goodbye through
+        own_processes.terminate(name)
     settled = _settled(client, ids)
     after = census(_direct(own), Keys(own.key_prefix))
     meetings = _meetings_created(fast_gong)
