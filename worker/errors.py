@@ -131,5 +131,15 @@ class StaleMessage(GongqError):
     acknowledged and dropped, so one task never runs from two messages."""
 
 
+class RunningElsewhere(GongqError):
+    """Another worker that still looks alive (its heartbeat has not lapsed) runs the task: this
+    message comes back once that heartbeat could have lapsed, rather than run it a second time
+    or be dropped (the other worker may have just died)."""
+
+    def __init__(self, task_id: str, runner: str) -> None:
+        super().__init__(f"task {task_id} is running on {runner}, which looks alive")
+        self.runner = runner
+
+
 class UnknownTask(GongqError):
     """No task record exists under the given id."""

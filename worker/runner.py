@@ -28,7 +28,6 @@ from worker.errors import (
     NotConnected,
     Permanent,
     SecurityViolation,
-    StaleMessage,
     ToolRouterUnreachable,
     Unverified,
 )
@@ -157,7 +156,8 @@ async def run_operation(task_id: str, runtime: Runtime, message_id: str | None =
 
     A task already recorded as succeeded is not run again: a broker redelivery after the
     side effect happened must not repeat it. A message that is not the task's newest is
-    dropped (:class:`StaleMessage`). A write Gong cannot de-duplicate whose earlier attempt
+    dropped (:class:`StaleMessage`); one whose task another live worker runs comes back later
+    (:class:`RunningElsewhere`). A write Gong cannot de-duplicate whose earlier attempt
     was sent with no outcome recorded is not sent again (:class:`Unverified`: needs review).
     """
     record = runtime.store.get(task_id)
@@ -166,10 +166,6 @@ async def run_operation(task_id: str, runtime: Runtime, message_id: str | None =
         return record
     operation = get_operation(record.operation)
     attempt = runtime.store.mark_running(task_id, message_id, runner=worker_name())
-    if attempt is None:
-        raise StaleMessage(
-            f"message {message_id} of task {task_id} is replaced, or another live worker runs it"
-        )
     log.info("attempt %d of %s", attempt, operation.name, extra={"task_id": task_id})
     if record.write_sent and not operation.repeatable:
         raise Unverified(unrecorded_write_reason(record, operation.name), raw_answer=None)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from worker.audit import AuditLog
-from worker.errors import CorruptRecord, GongqError, UnknownTask
+from worker.errors import CorruptRecord, GongqError, RunningElsewhere, StaleMessage, UnknownTask
 from worker.heartbeat import is_alive
 from worker.keys import Keys
 
@@ -343,17 +343,15 @@ class TaskStore:
             raise UnknownTask(f"no task with id {task_id!r}")
         return decode_record(task_id, raw)
 
-    def mark_running(
-        self, task_id: str, message_id: str | None = None, runner: str | None = None
-    ) -> int | None:
-        """Record the start of an attempt by worker ``runner``; returns the attempt number
-        (1-based), or ``None`` when this message may not run the task.
+    def mark_running(self, task_id: str, message_id: str | None = None, runner: str | None = None) -> int:
+        """Record the start of an attempt by worker ``runner``; returns the attempt number (1-based).
 
-        Only the newest message of a task may run it (a message the sweeper replaced and that
-        turns up after all is dropped), and never while another live worker runs it (a copy of
-        a message put back on its queue while its worker was only slow). The checks and the
-        start are one transaction, so two messages of one task never run it both. Records
-        published before messages were recorded accept any message.
+        Only the newest message of a task may run it (:class:`StaleMessage`: a message the
+        sweeper replaced that turns up after all), and never while another live worker runs it
+        (:class:`RunningElsewhere`: a copy put back while its worker was only slow, or whose
+        worker died so recently its heartbeat has not lapsed yet). The checks and the start are
+        one transaction, so two messages of one task never run it both. Records published
+        before messages were recorded accept any message.
         """
         key = self._keys.task(task_id)
         with self._redis.pipeline() as pipe:
@@ -364,7 +362,9 @@ class TaskStore:
                     current, status, holder = state
                     if message_id is not None and current and current != message_id:
                         pipe.unwatch()
-                        return None
+                        raise StaleMessage(
+                            f"message {message_id} of task {task_id} was replaced by a newer one"
+                        )
                     if (
                         status == TaskStatus.RUNNING.value
                         and holder
@@ -372,7 +372,7 @@ class TaskStore:
                         and is_alive(self._redis, self._keys, holder)
                     ):
                         pipe.unwatch()
-                        return None
+                        raise RunningElsewhere(task_id, holder)
                     pipe.multi()
                     pipe.hincrby(key, "attempts", 1)
                     fields = {"next_attempt_at": "", "runner": runner or ""}

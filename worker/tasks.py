@@ -32,13 +32,14 @@ from worker.errors import (
     NotConnected,
     Parked,
     Retryable,
+    RunningElsewhere,
     StaleMessage,
     TaskFailure,
     Unclassified,
     UnknownTask,
     Unverified,
 )
-from worker.heartbeat import forget, start_heartbeat, worker_name
+from worker.heartbeat import MISSED_BEATS, forget, start_heartbeat, worker_name
 from worker.operations import get_operation
 from worker.parking import release_parked, start_connection_watch
 from worker.pii import scrub_text
@@ -200,6 +201,12 @@ def run(self: Task, task_id: str) -> dict[str, Any]:
     except StaleMessage as exc:
         log.info("%s; dropped", exc, extra={"task_id": task_id})
         return {"task_id": task_id, "status": "stale"}
+    except RunningElsewhere as exc:
+        # Look again once that worker's heartbeat could have lapsed: it finishes the task (this
+        # message then finds it succeeded), or it died and this message runs it.
+        wait = MISSED_BEATS * rt.settings.heartbeat_seconds
+        log.info("%s; this message comes back in %.0f s", exc, wait, extra={"task_id": task_id})
+        raise self.retry(countdown=wait, max_retries=None) from None
     except CorruptRecord as exc:
         # Nothing can run from it, and reading it again would fail again: dead-letter with the
         # reason (written field by field, without decoding the record).
