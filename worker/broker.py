@@ -28,6 +28,7 @@ import base64
 import json
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,12 +48,15 @@ from worker.store import (
     TaskRecord,
     TaskStatus,
     TaskStore,
-    queue_status,
+    queue_statuses,
 )
 
 #: Tasks published per transaction: small, so a worker appending to the audit trail at the same
 #: time rarely forces the whole slice to be read again.
 PUBLISH_SLICE = 250
+
+#: One publication at a time per process (see ``Broker._publish_slice``).
+_PUBLISHING = threading.Lock()
 
 #: The record fields a publisher reads to decide whether a task is (still) eligible.
 ROW_FIELDS = ("status", "operation", "outbox", "message_id", "source")
@@ -269,7 +273,9 @@ class Broker:
         """One transaction: WATCH the records and the audit head, read them (one round trip on
         another connection), queue status + message + events for the eligible ones, EXEC."""
         record_keys = [self.keys.task(task_id) for task_id in task_ids]
-        with self.redis.pipeline() as pipe:
+        # Threads of one process would only make each other's transactions fail (they all
+        # WATCH the audit head); taking turns leaves conflicts between processes only.
+        with _PUBLISHING, self.redis.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(self.keys.audit_head, *record_keys)
@@ -281,22 +287,24 @@ class Broker:
                         pipe,
                         [(row.task_id, name, details) for row in chosen for name, details in events(row)],
                     )
+                    changes: dict[str, dict[str, str]] = {}
+                    messages: dict[str, list[str]] = {}
                     for row in chosen:
                         lane = lane_of(row.operation)
                         message_id = str(uuid.uuid4())
-                        fields = {**(reset or {}), "message_id": message_id}
-                        queue_status(pipe, self.keys, row.task_id, TaskStatus.QUEUED, fields)
-                        pipe.hdel(self.keys.task(row.task_id), "outbox")
-                        pipe.lpush(
-                            lane,
+                        changes[row.task_id] = {**(reset or {}), "message_id": message_id, "outbox": ""}
+                        messages.setdefault(lane, []).append(
                             celery_message(
                                 row.task_id,
                                 lane,
                                 message_id=message_id,
                                 origin=self._origin,
                                 reply_to=self._reply_to,
-                            ),
+                            )
                         )
+                    queue_statuses(pipe, self.keys, changes, TaskStatus.QUEUED)
+                    for lane, bodies in messages.items():
+                        pipe.lpush(lane, *bodies)
                     ids = [row.task_id for row in chosen]
                     for waiting in (self.keys.outbox, *leave):
                         pipe.zrem(waiting, *ids)

@@ -129,27 +129,39 @@ class NewTask:
     verifies: str | None = None
 
 
-#: KEYS: 1 idempotency key, 2 task record, 3 tasks_by_time, 4 open, 5 outbox.
-#: ARGV: 1 task id, 2 key TTL, 3 now, 4 has key, 5 outbox, 6 record key prefix, 7.. field/value.
-#: Returns {task id, 1 if created, 1 if (an existing task) still in the outbox}.
+#: KEYS: 1 tasks_by_time, 2 open, 3 outbox. ARGV: 1 idempotency key prefix, 2 record key
+#: prefix, 3 key TTL, 4 now, 5 outbox ("1"/"0"), 6 JSON list of {id, key?, fields}. One call per
+#: chunk (few arguments to pack, one reply); each task: claim its key unless it names a record
+#: (a duplicate; our own id means the client re-sent this call after a dropped connection),
+#: write the record and its indexes. Returns {task id, 1 if created, 1 if still in the outbox}
+#: per task, flattened.
 CREATE_LUA = """
-if ARGV[4] == '1' then
-  local existing = redis.call('GET', KEYS[1])
-  -- Our own id: the client re-sent this pipeline after a dropped connection; it is ours.
-  if existing == ARGV[1] then return {existing, 1, 0} end
-  if existing then
-    local state = redis.call('HMGET', ARGV[6] .. existing, 'id', 'outbox')
-    if state[1] then return {existing, 0, state[2] == '1' and 1 or 0} end
+local out = {}
+for _, task in ipairs(cjson.decode(ARGV[6])) do
+  local existing = false
+  if task.key then
+    existing = redis.call('GET', ARGV[1] .. task.key)
+    if existing == task.id then existing = false end
+    if existing then
+      local state = redis.call('HMGET', ARGV[2] .. existing, 'id', 'outbox')
+      if not state[1] then existing = false end
+      if existing then
+        out[#out + 1] = existing; out[#out + 1] = 0; out[#out + 1] = (state[2] == '1') and 1 or 0
+      end
+    end
+    if not existing then redis.call('SET', ARGV[1] .. task.key, task.id, 'EX', tonumber(ARGV[3])) end
   end
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+  if not existing then
+    local fields = {}
+    for name, value in pairs(task.fields) do fields[#fields + 1] = name; fields[#fields + 1] = value end
+    redis.call('HSET', ARGV[2] .. task.id, unpack(fields))
+    redis.call('ZADD', KEYS[1], ARGV[4], task.id)
+    redis.call('ZADD', KEYS[2], ARGV[4], task.id)
+    if ARGV[5] == '1' then redis.call('ZADD', KEYS[3], ARGV[4], task.id) end
+    out[#out + 1] = task.id; out[#out + 1] = 1; out[#out + 1] = 0
+  end
 end
-local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[2], unpack(fields))
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1]) end
-return {ARGV[1], 1, 0}
+return out
 """
 
 
@@ -172,20 +184,32 @@ class NotDead(GongqError):
 def queue_status(
     pipe: Pipeline[str], keys: Keys, task_id: str, status: TaskStatus, fields: Mapping[str, str]
 ) -> None:
-    """Queue one status change on ``pipe``: the record's fields and its place in ``open``.
+    """Queue one status change on ``pipe``: the record's fields and its place in ``open``."""
+    queue_statuses(pipe, keys, {task_id: fields}, status)
+
+
+def queue_statuses(
+    pipe: Pipeline[str], keys: Keys, changes: Mapping[str, Mapping[str, str]], status: TaskStatus
+) -> None:
+    """Queue the same status change for several tasks (task id → its other fields) on ``pipe``:
+    one HSET each, one ZADD/ZREM on ``open`` for all.
 
     ``open`` lists the tasks that must have a message somewhere or a place they wait in
     (deferred): what the sweeper checks. Finished and parked tasks leave it. The store and the
     broker (which changes status when it publishes) both write status through here.
     """
     now = time.time()
-    mapping: dict[str | bytes, bytes | float | int | str] = {"status": status.value, "updated_at": repr(now)}
-    mapping.update(fields)
-    pipe.hset(keys.task(task_id), mapping=mapping)
+    for task_id, fields in changes.items():
+        mapping: dict[str | bytes, bytes | float | int | str] = {
+            "status": status.value,
+            "updated_at": repr(now),
+        }
+        mapping.update(fields)
+        pipe.hset(keys.task(task_id), mapping=mapping)
     if status.is_terminal or status is TaskStatus.PARKED:
-        pipe.zrem(keys.open, task_id)
+        pipe.zrem(keys.open, *changes)
     else:
-        pipe.zadd(keys.open, {task_id: now})
+        pipe.zadd(keys.open, dict.fromkeys(changes, now))
 
 
 def decode_record(task_id: str, raw: Mapping[str, str]) -> TaskRecord:
@@ -280,19 +304,18 @@ class TaskStore:
     def create_many(
         self, tasks: Sequence[NewTask], *, source: str, idempotency_ttl: int, outbox: bool
     ) -> list[Created]:
-        """Write new queued records in one pipelined round trip; each task is one atomic script.
+        """Write new queued records in one script call (one round trip, atomic).
 
-        The script claims the idempotency key (a key naming a record answers that record: a
+        The script claims each idempotency key (a key naming a record answers that record: a
         duplicate), writes the record and its indexes, and with ``outbox`` marks it as not yet
-        published, all or nothing: a producer killed at any point leaves either nothing or a
-        whole record that the outbox (``Broker.flush_outbox``, the sweeper) will publish. A key
-        left naming no record (by a gongq before the outbox) is claimed anew.
+        published, all or nothing: a producer killed at any point leaves either nothing or
+        whole records that the outbox (``Broker.flush_outbox``, the sweeper) will publish. A
+        key left naming no record (by a gongq before the outbox) is claimed anew.
         """
         now = time.time()
-        script = self._redis.register_script(CREATE_LUA)
-        pipe = self._redis.pipeline(transaction=False)
-        ids = [uuid.uuid4().hex for _ in tasks]
-        for task, task_id in zip(tasks, ids, strict=True):
+        entries = []
+        for task in tasks:
+            task_id = uuid.uuid4().hex
             record: dict[str, str] = {
                 "id": task_id,
                 "operation": task.operation,
@@ -310,29 +333,24 @@ class TaskStore:
                 "outbox": "1" if outbox else None,
             }
             record.update({name: value for name, value in optional.items() if value is not None})
-            flat = [item for pair in record.items() for item in pair]
-            script(
-                keys=[
-                    self._keys.idempotency(task.idempotency_key or ""),
-                    self._keys.task(task_id),
-                    self._keys.tasks_by_time,
-                    self._keys.open,
-                    self._keys.outbox,
-                ],
-                args=[
-                    task_id,
-                    idempotency_ttl,
-                    repr(now),
-                    "1" if task.idempotency_key is not None else "0",
-                    "1" if outbox else "0",
-                    self._keys.task(""),
-                    *flat,
-                ],
-                client=pipe,
-            )
+            entry: dict[str, Any] = {"id": task_id, "fields": record}
+            if task.idempotency_key is not None:
+                entry["key"] = task.idempotency_key
+            entries.append(entry)
+        answer = self._redis.register_script(CREATE_LUA)(
+            keys=[self._keys.tasks_by_time, self._keys.open, self._keys.outbox],
+            args=[
+                self._keys.idempotency(""),
+                self._keys.task(""),
+                idempotency_ttl,
+                repr(now),
+                "1" if outbox else "0",
+                json.dumps(entries),
+            ],
+        )
         return [
-            Created(task_id=str(answer[0]), duplicate=answer[1] == 0, unsent=answer[2] == 1)
-            for answer in pipe.execute()
+            Created(task_id=str(answer[i]), duplicate=answer[i + 1] == 0, unsent=answer[i + 2] == 1)
+            for i in range(0, len(answer), 3)
         ]
 
     def get(self, task_id: str) -> TaskRecord:
