@@ -159,7 +159,7 @@ class Sweeper:
     def _unacked_messages(self) -> list[Message]:
         messages = []
         for entry in self.redis.hvals(UNACKED):
-            unpacked = _unpack_unacked(entry)
+            unpacked = unpack_unacked(entry)
             if unpacked is not None:
                 messages.append(unpacked[1])
         return messages
@@ -171,7 +171,7 @@ class Sweeper:
         restore = self.redis.register_script(RESTORE_LUA)
         held: set[str] = set()
         for tag, entry in entries.items():
-            unpacked = _unpack_unacked(entry)
+            unpacked = unpack_unacked(entry)
             if unpacked is None or unpacked[1].task_id is None:
                 continue
             raw, message = unpacked
@@ -252,7 +252,7 @@ OPEN_STATUSES = frozenset(
 )
 
 
-def _unpack_unacked(entry: str) -> tuple[str, Message] | None:
+def unpack_unacked(entry: str) -> tuple[str, Message] | None:
     """(the message as queued, its ids) of one kombu ``unacked`` entry [message, exchange, key]."""
     try:
         raw_envelope, _exchange, routing_key = json.loads(entry)

@@ -9,7 +9,6 @@ nothing would ever run it. Read at a moment when no worker holds messages (all s
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -24,7 +23,7 @@ from worker.keys import Keys
 from worker.operations import Lane
 from worker.settings import Settings, settings_env
 from worker.store import TaskStatus
-from worker.sweeper import UNACKED, read_message
+from worker.sweeper import UNACKED, read_message, unpack_unacked
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,10 +54,9 @@ def message_ids_in_broker(client: redis.Redis[str]) -> set[str]:
             if message is not None:
                 found.add(message.message_id)
     for entry in client.hvals(UNACKED):
-        envelope = json.loads(entry)[0]
-        message = read_message(json.dumps(envelope))
-        if message is not None:
-            found.add(message.message_id)
+        unpacked = unpack_unacked(entry)
+        if unpacked is not None:
+            found.add(unpacked[1].message_id)
     return found
 
 
