@@ -25,12 +25,13 @@ class Keys:
 
     @property
     def audit(self) -> str:
-        """Stream: one hash-chained event per state change."""
+        """Stream: one HMAC-chained event per state change (``worker/audit.py``)."""
         return f"{self.prefix}:audit"
 
     @property
     def audit_head(self) -> str:
-        """String: hash of the newest audit event, the link the next event chains to."""
+        """String ``<count>:<hash>``: how many audit events there are and the newest one's hash,
+        the link the next event chains to (a bare hash before counts were kept)."""
         return f"{self.prefix}:audit:head"
 
     @property
@@ -76,6 +77,10 @@ class Keys:
     def sweeper_lock(self) -> str:
         """String with a TTL: the worker currently sweeping (one at a time across hosts)."""
         return f"{self.prefix}:sweeper:lock"
+
+    def webhook_delivery(self, fingerprint: str) -> str:
+        """String: a signed webhook request already accepted ("pending", then its answer JSON)."""
+        return f"{self.prefix}:webhook:delivery:{fingerprint}"
 
     @property
     def tasks_by_time(self) -> str:

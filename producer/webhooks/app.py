@@ -17,7 +17,10 @@ from producer.client import GongqClient
 from producer.webhooks.errors import install_error_handlers
 from producer.webhooks.hubspot import DEFAULT_RULES, EventRule, HubSpotMapping
 from producer.webhooks.metrics import router as metrics_router
+from producer.webhooks.replay import Deliveries
 from producer.webhooks.routes import router
+from worker.connections import redis_client
+from worker.keys import Keys
 from worker.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -26,11 +29,15 @@ against the operation catalog and enqueues; the Celery workers do the work.
 
 * **POST /webhooks/hubspot** — HubSpot's batched events, signature v3.
 * **POST /webhooks/tasks** — `{"operation", "payload", "idempotency_key"}` or a list of them,
-  header `X-Gongq-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+  header `X-Gongq-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256(secret,
+  "<t>.<METHOD>.<path?query>.<raw body>")>`, or the Standard Webhooks headers `webhook-id`,
+  `webhook-timestamp`, `webhook-signature` (not on requests with a query string).
 * **POST /erasures** — an erasure list (multipart field `file`, or the raw body), same signature.
 * **GET /metrics** — Prometheus metrics read from Redis (queue depth, tasks, Gong budget); unsigned.
 
 Signatures older than 5 minutes are refused (401); nothing is enqueued for a refused request.
+Each signed request is accepted once: sent again, it enqueues nothing and gets the first answer
+back with its tasks as `duplicates` and `"replayed": true`.
 """
 
 
@@ -46,6 +53,9 @@ def create_app(
     app = FastAPI(title="gongq webhooks", version="0.1.0", description=DESCRIPTION)
     app.state.settings = settings
     app.state.client = client or GongqClient(settings, source="webhook")
+    app.state.deliveries = Deliveries(
+        redis_client(settings), Keys(settings.key_prefix), settings.pii_key.get_secret_value()
+    )
     app.state.hubspot_mapping = HubSpotMapping.from_settings(settings, hubspot_rules)
     app.include_router(router)
     app.include_router(metrics_router)

@@ -8,13 +8,16 @@ parsing: an unsigned request gets 401 whatever its body, and nothing is enqueued
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, cast
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
 from producer.client import GongqClient
 from producer.webhooks.hubspot import HubSpotMapping
-from producer.webhooks.signatures import verify_gongq, verify_hubspot_v3
+from producer.webhooks.replay import Deliveries
+from producer.webhooks.signatures import verify_gongq, verify_hubspot_v3, verify_standard_webhook
 from worker.settings import Settings
 
 
@@ -33,7 +36,21 @@ def hubspot_mapping(request: Request) -> HubSpotMapping:
     return cast(HubSpotMapping, request.app.state.hubspot_mapping)
 
 
+def deliveries(request: Request) -> Deliveries:
+    """The memory of accepted signed requests (replays enqueue nothing)."""
+    return cast(Deliveries, request.app.state.deliveries)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A request body whose signature checked out, and the fingerprint it is remembered by."""
+
+    body: bytes
+    fingerprint: str
+
+
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+DeliveriesDep = Annotated[Deliveries, Depends(deliveries)]
 ClientDep = Annotated[GongqClient, Depends(app_client)]
 MappingDep = Annotated[HubSpotMapping, Depends(hubspot_mapping)]
 
@@ -59,10 +76,18 @@ def signed_uri(request: Request, settings: Settings) -> str:
     return _ENCODED.sub(lambda m: _HUBSPOT_DECODED[m.group(0).upper()], uri)
 
 
-async def hubspot_signed_body(request: Request, settings: SettingsDep) -> bytes:
+def signed_target(request: Request, settings: Settings) -> str:
+    """The path and query the sender called, as gongq's scheme signs them (behind a proxy with
+    a path prefix in GONGQ_PUBLIC_URL, the prefix is part of it)."""
+    prefix = urlsplit(settings.public_url).path.rstrip("/") if settings.public_url else ""
+    query = request.url.query
+    return prefix + request.url.path + (f"?{query}" if query else "")
+
+
+async def hubspot_signed_body(request: Request, settings: SettingsDep) -> Signed:
     """The raw body, once X-HubSpot-Signature-v3 and its timestamp check out (else SignatureError)."""
     body = await request.body()
-    verify_hubspot_v3(
+    fingerprint = verify_hubspot_v3(
         settings.hubspot_client_secret.get_secret_value(),
         request.method,
         signed_uri(request, settings),
@@ -70,15 +95,30 @@ async def hubspot_signed_body(request: Request, settings: SettingsDep) -> bytes:
         request.headers.get("X-HubSpot-Signature-v3"),
         request.headers.get("X-HubSpot-Request-Timestamp"),
     )
-    return body
+    return Signed(body, fingerprint)
 
 
-async def gongq_signed_body(request: Request, settings: SettingsDep) -> bytes:
-    """The raw body, once X-Gongq-Signature (t=..., v1=...) checks out (else SignatureError)."""
+async def gongq_signed_body(request: Request, settings: SettingsDep) -> Signed:
+    """The raw body, once X-Gongq-Signature (t=..., v2=...) checks out, or the Standard Webhooks
+    headers (webhook-id, webhook-timestamp, webhook-signature) when that is what was sent."""
     body = await request.body()
-    verify_gongq(settings.webhook_secret.get_secret_value(), request.headers.get("X-Gongq-Signature"), body)
-    return body
+    secret = settings.webhook_secret.get_secret_value()
+    headers = request.headers
+    if "X-Gongq-Signature" not in headers and "webhook-signature" in headers:
+        fingerprint = verify_standard_webhook(
+            secret,
+            headers.get("webhook-id"),
+            headers.get("webhook-timestamp"),
+            headers.get("webhook-signature"),
+            body,
+            request.url.query,
+        )
+    else:
+        fingerprint = verify_gongq(
+            secret, headers.get("X-Gongq-Signature"), request.method, signed_target(request, settings), body
+        )
+    return Signed(body, fingerprint)
 
 
-HubSpotBody = Annotated[bytes, Depends(hubspot_signed_body)]
-GongqBody = Annotated[bytes, Depends(gongq_signed_body)]
+HubSpotBody = Annotated[Signed, Depends(hubspot_signed_body)]
+GongqBody = Annotated[Signed, Depends(gongq_signed_body)]

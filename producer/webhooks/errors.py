@@ -1,4 +1,4 @@
-"""How the webhook service answers what it refuses: 401, 400, 422 or 503, never a 5xx for bad input.
+"""How the webhook service answers what it refuses: 400, 401, 409, 422 or 503, never a 5xx for bad input.
 
 Routes raise the project's own exceptions (SignatureError, InvalidPayload, UnknownOperation...)
 and the handlers here turn each kind into one status with a sentence naming what is wrong, so
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from producer.client import InvalidPayload
 from producer.erase import EmptyErasureList
+from producer.webhooks.replay import DeliveryInProgress
 from producer.webhooks.signatures import SignatureError
 from worker.errors import UnknownOperation
 
@@ -73,6 +74,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignatureError)
     async def _unauthorized(request: Request, exc: SignatureError) -> JSONResponse:
         return _problem(401, f"signature rejected: {exc}")
+
+    @app.exception_handler(DeliveryInProgress)
+    async def _in_progress(request: Request, exc: DeliveryInProgress) -> JSONResponse:
+        return _problem(409, str(exc))
 
     @app.exception_handler(BadRequest)
     async def _bad_request(request: Request, exc: BadRequest) -> JSONResponse:

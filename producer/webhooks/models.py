@@ -69,6 +69,11 @@ class WebhookAnswer(BaseModel):
     accepted: list[TaskRef] = Field(default_factory=list)
     duplicates: list[TaskRef] = Field(default_factory=list)
     ignored: list[Ignored] = Field(default_factory=list)
+    replayed: bool | None = Field(
+        default=None,
+        description="True when this exact signed request was accepted before: nothing was enqueued "
+        "and the first answer is repeated, its tasks listed as duplicates.",
+    )
 
 
 class ErasureAnswer(WebhookAnswer):

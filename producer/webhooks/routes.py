@@ -15,11 +15,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
-from producer.client import Enqueued, InvalidPayload
+from producer.client import Enqueued, GongqClient, InvalidPayload
 from producer.erase import submit_erasure_list
-from producer.webhooks.deps import ClientDep, GongqBody, HubSpotBody, MappingDep
+from producer.webhooks.deps import ClientDep, DeliveriesDep, GongqBody, HubSpotBody, MappingDep
 from producer.webhooks.errors import BadRequest, Unprocessable, describe
-from producer.webhooks.hubspot import HubSpotEvent
+from producer.webhooks.hubspot import HubSpotEvent, HubSpotMapping
 from producer.webhooks.models import (
     ErasureAnswer,
     Ignored,
@@ -40,6 +40,7 @@ _SUBMISSIONS: TypeAdapter[list[TaskSubmission]] = TypeAdapter(TaskSubmissions)
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body cannot be read (not JSON, no file)."},
     401: {"model": Problem, "description": "Signature missing, wrong or older than 5 minutes."},
+    409: {"model": Problem, "description": "The same signed request is being processed right now."},
     422: {"model": Problem, "description": "Readable but invalid; the failing fields are named."},
     503: {"model": Problem, "description": "The task store (Redis) is unavailable; retry later."},
 }
@@ -78,8 +79,16 @@ def _refs(
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": _EVENTS.json_schema()}}}},
     summary="HubSpot webhook events (signature v3)",
 )
-async def hubspot_events(body: HubSpotBody, client: ClientDep, mapping: MappingDep) -> WebhookAnswer:
+async def hubspot_events(
+    signed: HubSpotBody, client: ClientDep, mapping: MappingDep, deliveries: DeliveriesDep
+) -> WebhookAnswer:
     """HubSpot's batched events; each mapped event becomes one task keyed ``hubspot:<eventId>``."""
+    return await deliveries.once(
+        signed.fingerprint, WebhookAnswer, lambda: _hubspot_events(signed.body, client, mapping)
+    )
+
+
+async def _hubspot_events(body: bytes, client: GongqClient, mapping: HubSpotMapping) -> WebhookAnswer:
     raw = _json_body(body)
     try:
         events = _EVENTS.validate_python(raw if isinstance(raw, list) else [raw])
@@ -127,8 +136,12 @@ async def hubspot_events(body: HubSpotBody, client: ClientDep, mapping: MappingD
     },
     summary="Tasks from any system (X-Gongq-Signature)",
 )
-async def tasks(body: GongqBody, client: ClientDep) -> WebhookAnswer:
+async def tasks(signed: GongqBody, client: ClientDep, deliveries: DeliveriesDep) -> WebhookAnswer:
     """One task or a list; every payload is validated before any task is stored."""
+    return await deliveries.once(signed.fingerprint, WebhookAnswer, lambda: _tasks(signed.body, client))
+
+
+async def _tasks(body: bytes, client: GongqClient) -> WebhookAnswer:
     raw = _json_body(body)
     single = isinstance(raw, dict)
     if not (single or isinstance(raw, list)):
@@ -181,9 +194,15 @@ async def tasks(body: GongqBody, client: ClientDep) -> WebhookAnswer:
     summary="A privacy-erasure list (CSV, JSONL or one identifier per line)",
 )
 async def erasures(
-    request: Request, body: GongqBody, client: ClientDep, dry_run: bool = False
+    request: Request, signed: GongqBody, client: ClientDep, deliveries: DeliveriesDep, dry_run: bool = False
 ) -> ErasureAnswer:
     """Same semantics as ``gongq erase``: bad rows are reported by line, good rows are enqueued."""
+    return await deliveries.once(
+        signed.fingerprint, ErasureAnswer, lambda: _erasures(request, signed.body, client, dry_run)
+    )
+
+
+async def _erasures(request: Request, body: bytes, client: GongqClient, dry_run: bool) -> ErasureAnswer:
     data = await _uploaded_file(request, body)
     report = await run_in_threadpool(submit_erasure_list, client, data, dry_run=dry_run)
     return ErasureAnswer(

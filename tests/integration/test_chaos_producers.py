@@ -168,8 +168,8 @@ def test_enqueue_cut_between_record_and_publish_is_sent_by_a_retry_or_by_the_swe
 def _signed(settings: Settings, body: bytes) -> dict[str, str]:
     t = str(int(time.time()))
     key = settings.webhook_secret.get_secret_value().encode()
-    digest = hmac.new(key, t.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {"X-Gongq-Signature": f"t={t},v1={digest}", "Content-Type": "application/json"}
+    digest = hmac.new(key, f"{t}.POST./webhooks/tasks.".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Gongq-Signature": f"t={t},v2={digest}", "Content-Type": "application/json"}
 
 
 def test_webhook_cut_between_record_and_publish_is_sent_by_the_redelivery(

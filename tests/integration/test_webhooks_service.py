@@ -27,6 +27,15 @@ pytestmark = pytest.mark.integration
 #: worker (DB 13) must not run their tasks against the sandbox while other tests watch its log.
 ENQUEUE_ONLY_DB = 12
 
+#: A valid create_meeting payload (the sandbox's users).
+MEETING = {
+    "title": "Pipeline review",
+    "start_time": "2026-12-10T15:00:00Z",
+    "end_time": "2026-12-10T15:30:00Z",
+    "organizer_email": "dana.lee@acme-robotics.example",
+    "invitees": [{"email": "sam.ortiz@acme-robotics.example"}],
+}
+
 
 @pytest.fixture(scope="module")
 def enqueue_settings(settings: Settings) -> Settings:
@@ -59,9 +68,10 @@ def task_count(store: redis.Redis[str], enqueue_settings: Settings) -> int:
 # bug shared by signer and verifier cannot hide.
 
 
-def gongq_signature(secret: str, timestamp: str, body: bytes) -> str:
-    """hex HMAC-SHA256(secret, "<t>.<raw body>")."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+def gongq_signature(secret: str, timestamp: str, target: str, body: bytes, method: str = "POST") -> str:
+    """hex HMAC-SHA256(secret, "<t>.<METHOD>.<path?query>.<raw body>"), as the README documents."""
+    message = f"{timestamp}.{method}.{target}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def hubspot_v3_signature(secret: str, method: str, uri: str, body: bytes, timestamp_ms: str) -> str:
@@ -73,11 +83,17 @@ def hubspot_v3_signature(secret: str, method: str, uri: str, body: bytes, timest
 
 
 def signed(
-    enqueue_settings: Settings, body: bytes, *, at: float | None = None, secret: str | None = None
+    enqueue_settings: Settings,
+    body: bytes,
+    target: str = "/webhooks/tasks",
+    *,
+    at: float | None = None,
+    secret: str | None = None,
 ) -> dict[str, str]:
+    """X-Gongq-Signature for a POST of ``body`` to ``target`` (path and query)."""
     t = str(int(at if at is not None else time.time()))
     key = secret or enqueue_settings.webhook_secret.get_secret_value()
-    return {"X-Gongq-Signature": f"t={t},v1={gongq_signature(key, t, body)}"}
+    return {"X-Gongq-Signature": f"t={t},v2={gongq_signature(key, t, target, body)}"}
 
 
 def hubspot_signed(
@@ -214,8 +230,8 @@ def _forged(route: str, enqueue_settings: Settings, body: bytes, case: str) -> d
             )
         return headers
     if case in SIGNED_AT:
-        return signed(enqueue_settings, body, at=at)
-    return signed(enqueue_settings, body, secret="not-the-secret")
+        return signed(enqueue_settings, body, route, at=at)
+    return signed(enqueue_settings, body, route, secret="not-the-secret")
 
 
 @pytest.mark.parametrize("case", ["missing", "wrong", "stale", "future"])
@@ -264,6 +280,126 @@ def test_a_replayed_signed_request_creates_nothing_new(
     assert again.status_code == 202 and again.json()["accepted"] == []
     assert [d["task_id"] for d in again.json()["duplicates"]] == [first.json()["accepted"][0]["task_id"]]
     assert task_count(store, enqueue_settings) == before
+
+
+# --- replays: a signature binds method, path, query and body, and is accepted once -------------
+
+
+def delivery_keys(store: redis.Redis[str], enqueue_settings: Settings) -> list[str]:
+    """The remembered deliveries (accepted signed requests) under the test prefix."""
+    return list(store.scan_iter(f"{enqueue_settings.key_prefix}:webhook:delivery:*"))
+
+
+def test_an_erasure_list_signed_as_a_dry_run_is_refused_without_the_query_and_enqueues_nothing(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = f"email\ndry.{unique()}@example.com\nother.{unique()}@example.com\n".encode()
+    headers = {**signed(enqueue_settings, body, "/erasures?dry_run=true"), "Content-Type": "text/csv"}
+    before = task_count(store, enqueue_settings)
+    refused = api.post("/erasures", content=body, headers=headers)
+    assert refused.status_code == 401, refused.text
+    assert "does not match" in refused.json()["detail"]
+    dry = api.post("/erasures?dry_run=true", content=body, headers=headers)
+    assert dry.status_code == 202 and dry.json()["dry_run"] is True, dry.text
+    assert task_count(store, enqueue_settings) == before
+
+
+@pytest.mark.parametrize(
+    ("signed_for", "sent_to"), [("/webhooks/tasks", "/erasures"), ("/erasures", "/webhooks/tasks")]
+)
+def test_a_body_signed_for_one_route_is_refused_on_another(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str], signed_for: str, sent_to: str
+) -> None:
+    body = json.dumps({"operation": "list_users", "payload": {}}).encode()
+    before = task_count(store, enqueue_settings)
+    answer = api.post(sent_to, content=body, headers=signed(enqueue_settings, body, signed_for))
+    assert answer.status_code == 401, answer.text
+    assert task_count(store, enqueue_settings) == before
+
+
+def test_a_signed_request_without_idempotency_key_sent_ten_times_makes_one_task(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps(
+        {"operation": "create_meeting", "payload": MEETING | {"title": f"Replay {unique()}"}}
+    ).encode()
+    headers = signed(enqueue_settings, body)
+    before = task_count(store, enqueue_settings)
+    answers = [api.post("/webhooks/tasks", content=body, headers=headers) for _ in range(10)]
+    assert [a.status_code for a in answers] == [202] * 10
+    [task] = answers[0].json()["accepted"]
+    for replay in answers[1:]:
+        assert replay.json()["replayed"] is True and replay.json()["accepted"] == []
+        assert [d["task_id"] for d in replay.json()["duplicates"]] == [task["task_id"]]
+    assert task_count(store, enqueue_settings) == before + 1
+
+
+def test_a_replayed_erasure_list_enqueues_nothing_and_its_remembered_answer_holds_no_address(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    tag = unique()
+    body = f"email\nreplayed.{tag}@example.com\nnot-an-address-{tag}@\n".encode()
+    headers = {**signed(enqueue_settings, body, "/erasures"), "Content-Type": "text/csv"}
+    first = api.post("/erasures", content=body, headers=headers).json()
+    before = task_count(store, enqueue_settings)
+    again = api.post("/erasures", content=body, headers=headers)
+    assert again.status_code == 202 and again.json()["replayed"] is True
+    assert [d["task_id"] for d in again.json()["duplicates"]] == [a["task_id"] for a in first["accepted"]]
+    assert task_count(store, enqueue_settings) == before
+    remembered = " ".join(str(store.get(k)) for k in delivery_keys(store, enqueue_settings))
+    assert "pii:" in remembered and f"replayed.{tag}@example.com" not in remembered
+    assert f"not-an-address-{tag}@" not in remembered
+
+
+def test_a_replayed_hubspot_delivery_is_answered_as_a_replay(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps([contact_event(int(time.time_ns() % 10**12), 4242)]).encode()
+    headers = hubspot_signed(enqueue_settings, body)
+    first = api.post("/webhooks/hubspot", content=body, headers=headers).json()
+    again = api.post("/webhooks/hubspot", content=body, headers=headers).json()
+    assert again["replayed"] is True and again["accepted"] == []
+    assert [d["task_id"] for d in again["duplicates"]] == [a["task_id"] for a in first["accepted"]]
+
+
+def standard_signed(enqueue_settings: Settings, body: bytes, webhook_id: str) -> dict[str, str]:
+    """Standard Webhooks headers, computed from its specification (the secret used as raw bytes)."""
+    t = str(int(time.time()))
+    key = enqueue_settings.webhook_secret.get_secret_value().encode()
+    digest = hmac.new(key, f"{webhook_id}.{t}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": t,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
+def test_standard_webhooks_deliveries_are_accepted_once_and_never_with_a_query(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps({"operation": "list_users", "payload": {}}).encode()
+    headers = standard_signed(enqueue_settings, body, f"msg_{unique()}")
+    first = api.post("/webhooks/tasks", content=body, headers=headers)
+    assert first.status_code == 202 and len(first.json()["accepted"]) == 1, first.text
+    before = task_count(store, enqueue_settings)
+    again = api.post("/webhooks/tasks", content=body, headers=headers)
+    assert again.json()["replayed"] is True
+    erasures = f"email\nstd.{unique()}@example.com\n".encode()
+    with_query = api.post(
+        "/erasures?dry_run=true", content=erasures, headers=standard_signed(enqueue_settings, erasures, "m2")
+    )
+    assert with_query.status_code == 401 and "query string" in with_query.json()["detail"]
+    assert task_count(store, enqueue_settings) == before
+
+
+def test_a_refused_delivery_gives_its_claim_back_so_a_corrected_retry_is_processed(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    body = json.dumps({"operation": "list_users", "payload": {"unexpected": 1}}).encode()
+    before = set(delivery_keys(store, enqueue_settings))
+    answer = api.post("/webhooks/tasks", content=body, headers=signed(enqueue_settings, body))
+    assert answer.status_code == 422, answer.text
+    assert set(delivery_keys(store, enqueue_settings)) == before
 
 
 # --- /webhooks/hubspot ------------------------------------------------------------------------
@@ -372,7 +508,7 @@ def test_an_uploaded_erasure_list_is_enqueued_and_bad_rows_are_reported_by_line(
         + f"\r\n--{boundary}--\r\n".encode()
     )
     headers = {
-        **signed(enqueue_settings, multipart),
+        **signed(enqueue_settings, multipart, "/erasures"),
         "Content-Type": f"multipart/form-data; boundary={boundary}",
     }
     answer = api.post("/erasures", content=multipart, headers=headers)
@@ -388,7 +524,9 @@ def test_an_uploaded_erasure_list_is_enqueued_and_bad_rows_are_reported_by_line(
     )
 
     again = api.post(
-        "/erasures", content=csv, headers={**signed(enqueue_settings, csv), "Content-Type": "text/csv"}
+        "/erasures",
+        content=csv,
+        headers={**signed(enqueue_settings, csv, "/erasures"), "Content-Type": "text/csv"},
     )
     assert again.status_code == 202
     assert again.json()["accepted"] == []
@@ -397,12 +535,18 @@ def test_an_uploaded_erasure_list_is_enqueued_and_bad_rows_are_reported_by_line(
 
 def test_an_upload_without_a_file_field_or_rows_is_400(api: TestClient, enqueue_settings: Settings) -> None:
     empty = b"\n\n"
-    assert api.post("/erasures", content=empty, headers=signed(enqueue_settings, empty)).status_code == 400
+    assert (
+        api.post("/erasures", content=empty, headers=signed(enqueue_settings, empty, "/erasures")).status_code
+        == 400
+    )
     boundary = "b"
     form = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--{boundary}--\r\n'
     ).encode()
-    headers = {**signed(enqueue_settings, form), "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    headers = {
+        **signed(enqueue_settings, form, "/erasures"),
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
     answer = api.post("/erasures", content=form, headers=headers)
     assert answer.status_code == 400
     assert "'file'" in answer.json()["detail"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 
 import pytest
@@ -14,6 +17,7 @@ from producer.webhooks.signatures import (
     hubspot_v3_signature,
     verify_gongq,
     verify_hubspot_v3,
+    verify_standard_webhook,
 )
 from worker.errors import ConfigurationError
 from worker.settings import Settings
@@ -22,41 +26,115 @@ BODY = b'[{"eventId": 1}]'
 URI = "https://hooks.example.com/webhooks/hubspot"
 
 
-def test_gongq_signature_accepts_a_fresh_signature_and_any_rotated_v1() -> None:
+TARGET = "/webhooks/tasks"
+
+
+def test_gongq_signature_accepts_a_fresh_signature_and_any_rotated_v2() -> None:
     now = time.time()
     t = str(int(now))
-    good = gongq_signature("s3cret", t, BODY)
-    verify_gongq("s3cret", f"t={t},v1={good}", BODY, now=now)
-    verify_gongq("s3cret", f"t={t},v1={'0' * 64},v1={good}", BODY, now=now)
+    good = gongq_signature("s3cret", t, "POST", TARGET, BODY)
+    verify_gongq("s3cret", f"t={t},v2={good}", "POST", TARGET, BODY, now=now)
+    verify_gongq("s3cret", f"t={t},v2={'0' * 64},v2={good}", "POST", TARGET, BODY, now=now)
+
+
+def test_gongq_signature_is_the_documented_hmac_over_time_method_target_and_body() -> None:
+    # The README's worked example: secret "s3cret", t=1764000000, POST /erasures?dry_run=true.
+    expected = hmac.new(
+        b"s3cret", b"1764000000.POST./erasures?dry_run=true.email\nana@example.com\n", hashlib.sha256
+    )
+    assert gongq_signature(
+        "s3cret", "1764000000", "POST", "/erasures?dry_run=true", b"email\nana@example.com\n"
+    ) == (expected.hexdigest())
 
 
 @pytest.mark.parametrize(
     ("header", "message"),
     [
         (None, "missing"),
-        ("v1=abc", "must be"),
-        ("t=soon,v1=abc", "not a number"),
-        ("t={old},v1={sig_old}", "5-minute"),
-        ("t={t},v1={wrong}", "does not match"),
+        ("v2=abc", "must be"),
+        ("t=soon,v2=abc", "not a number"),
+        ("t={old},v2={sig_old}", "5-minute"),
+        ("t={t},v2={wrong}", "does not match"),
+        ("t={t},v1={v1}", "v1 signatures"),
     ],
 )
-def test_gongq_signature_refuses_missing_malformed_stale_and_wrong(header: str | None, message: str) -> None:
+def test_gongq_signature_refuses_missing_malformed_stale_wrong_and_v1(
+    header: str | None, message: str
+) -> None:
     now = time.time()
     t, old = str(int(now)), str(int(now) - 301)
     values = {
         "t": t,
         "old": old,
-        "sig_old": gongq_signature("s3cret", old, BODY),
-        "wrong": gongq_signature("other", t, BODY),
+        "sig_old": gongq_signature("s3cret", old, "POST", TARGET, BODY),
+        "wrong": gongq_signature("other", t, "POST", TARGET, BODY),
+        "v1": hmac.new(b"s3cret", t.encode() + b"." + BODY, hashlib.sha256).hexdigest(),
     }
     with pytest.raises(SignatureError, match=message):
-        verify_gongq("s3cret", header.format(**values) if header else None, BODY, now=now)
+        verify_gongq("s3cret", header.format(**values) if header else None, "POST", TARGET, BODY, now=now)
 
 
-def test_gongq_signature_covers_the_body() -> None:
+@pytest.mark.parametrize(
+    ("method", "target", "body"),
+    [
+        ("POST", TARGET, BODY + b" "),
+        ("POST", "/erasures", BODY),
+        ("POST", TARGET + "?dry_run=true", BODY),
+        ("PUT", TARGET, BODY),
+    ],
+)
+def test_gongq_signature_covers_method_path_query_and_body(method: str, target: str, body: bytes) -> None:
     t = str(int(time.time()))
-    with pytest.raises(SignatureError):
-        verify_gongq("s3cret", f"t={t},v1={gongq_signature('s3cret', t, BODY)}", BODY + b" ")
+    header = f"t={t},v2={gongq_signature('s3cret', t, 'POST', TARGET, BODY)}"
+    with pytest.raises(SignatureError, match="does not match"):
+        verify_gongq("s3cret", header, method, target, body)
+
+
+def test_a_gongq_signature_fingerprint_is_the_same_for_the_same_request_and_differs_otherwise() -> None:
+    now = time.time()
+    t = str(int(now))
+    header = f"t={t},v2={gongq_signature('s3cret', t, 'POST', TARGET, BODY)}"
+    first = verify_gongq("s3cret", header, "POST", TARGET, BODY, now=now)
+    assert verify_gongq("s3cret", header, "POST", TARGET, BODY, now=now) == first
+    later = str(int(now) + 1)
+    other = f"t={later},v2={gongq_signature('s3cret', later, 'POST', TARGET, BODY)}"
+    assert verify_gongq("s3cret", other, "POST", TARGET, BODY, now=now) != first
+
+
+def _standard(secret_bytes: bytes, webhook_id: str, t: str, body: bytes) -> str:
+    """Standard Webhooks' signature, from its specification (not the server's code)."""
+    digest = hmac.new(secret_bytes, f"{webhook_id}.{t}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def test_standard_webhooks_signatures_are_accepted_with_a_whsec_secret_and_keyed_by_webhook_id() -> None:
+    key = b"0123456789abcdef0123456789abcdef"
+    secret = "whsec_" + base64.b64encode(key).decode()
+    now = time.time()
+    t = str(int(now))
+    signature = f"v1,{'A' * 44} " + _standard(key, "msg_1", t, BODY)
+    fingerprint = verify_standard_webhook(secret, "msg_1", t, signature, BODY, "", now=now)
+    assert fingerprint.startswith("standard:")
+    assert verify_standard_webhook(secret, "msg_1", t, signature, BODY, "", now=now) == fingerprint
+
+
+@pytest.mark.parametrize(
+    ("webhook_id", "offset", "body", "query", "message"),
+    [
+        ("msg_2", 0, BODY, "", "does not match"),
+        ("msg_1", 0, BODY + b" ", "", "does not match"),
+        ("msg_1", -301, BODY, "", "5-minute"),
+        ("msg_1", 0, BODY, "dry_run=true", "query string"),
+    ],
+)
+def test_standard_webhooks_refuses_another_id_body_stale_time_or_a_query(
+    webhook_id: str, offset: int, body: bytes, query: str, message: str
+) -> None:
+    now = time.time()
+    t = str(int(now) + offset)
+    signature = _standard(b"plain-secret", "msg_1", t, BODY)
+    with pytest.raises(SignatureError, match=message):
+        verify_standard_webhook("plain-secret", webhook_id, t, signature, body, query, now=now)
 
 
 def test_hubspot_v3_signs_method_uri_body_and_millisecond_timestamp() -> None:
