@@ -22,6 +22,7 @@ from agents import Agent, SQLiteSession
 from agents.extensions.memory.redis_session import RedisSession
 from agents.memory import Session
 
+from producer.client import GongqClient, InvalidPayload
 from worker.agent import ToolAccess, tool_access
 from worker.ask_agent import build_ask_agent
 from worker.connections import redis_client
@@ -50,9 +51,14 @@ class Turn:
     error: str | None = None
     #: Calls the pin guard refused in this turn (tool and reason, no values).
     refused: list[str] = field(default_factory=list)
+    #: Writes the person confirmed, enqueued as typed tasks (operation and task id).
+    enqueued: list[dict[str, str]] = field(default_factory=list)
 
 
-def _scripted_confirm(allow_writes: bool) -> Callable[[Operation, dict[str, Any]], bool]:
+Confirm = Callable[[Operation, dict[str, Any]], bool]
+
+
+def _scripted_confirm(allow_writes: bool) -> Confirm:
     """No one to ask: writes only when allowed up front, destructive calls never."""
 
     def confirm(operation: Operation, arguments: dict[str, Any]) -> bool:
@@ -61,19 +67,50 @@ def _scripted_confirm(allow_writes: bool) -> Callable[[Operation, dict[str, Any]
     return confirm
 
 
-def _terminal_confirm(out: TextIO) -> Callable[[Operation, dict[str, Any]], bool]:
+def _terminal_confirm(out: TextIO) -> Confirm:
     """Ask the person at the terminal, showing the tool and its arguments."""
 
     def confirm(operation: Operation, arguments: dict[str, Any]) -> bool:
         warning = "This DELETES data in Gong. " if operation.kind is OperationKind.DESTRUCTIVE else ""
         out.write(
-            f"The assistant wants to run {operation.slug} ({operation.kind.value}) with "
-            f"{json.dumps(arguments)}.\n{warning}Run it? [y/N] "
+            f"The assistant proposes {operation.name} ({operation.slug}, {operation.kind.value}) with "
+            f"{json.dumps(arguments)}.\n{warning}Enqueue it as a gongq task? [y/N] "
         )
         out.flush()
         return sys.stdin.readline().strip().lower() in ("y", "yes")
 
     return confirm
+
+
+@dataclass
+class TaskHandOff:
+    """Turns a write the chat proposes into a typed gongq task once a person confirms it.
+
+    The chat never runs writes or erasures itself: a confirmed one is validated against its
+    operation's payload model and enqueued like any producer's task (source ``chat``), so a
+    worker runs it with pinned arguments, an erasure gets its ledger entry, and every state
+    change is audited. The model is told the task id instead of getting a Gong answer.
+    """
+
+    client: GongqClient
+    confirm: Confirm
+    enqueued: list[dict[str, str]] = field(default_factory=list)
+
+    def __call__(self, operation: Operation, arguments: dict[str, Any]) -> str | None:
+        if not self.confirm(operation, arguments):
+            return None
+        try:
+            payload = self.client.validate(operation.name, arguments)
+        except InvalidPayload as exc:
+            fields = ", ".join(sorted({".".join(map(str, e["loc"])) for e in exc.errors})) or "payload"
+            return f"Not run: gongq could not enqueue {operation.name}, invalid {fields}. Ask the user."
+        [done] = self.client.enqueue_validated([(operation.name, payload, None)])
+        self.enqueued.append({"operation": operation.name, "task_id": done.task_id})
+        return (
+            f"Not run in this chat: gongq enqueued {operation.name} as task {done.task_id}; a gongq "
+            "worker runs it with these exact arguments, audited. Tell the user the task id; they "
+            f"can follow it with `gongq status {done.task_id}`."
+        )
 
 
 def new_conversation_id() -> str:
@@ -117,14 +154,16 @@ async def converse(
 ) -> list[Turn]:
     """Answer each line until exit/quit/q or end of input; a failed turn is reported, not fatal.
 
-    Reading tools run freely. A writing or destructive tool the assistant proposes runs only if
-    the person at the terminal says yes, or (writes only) with ``allow_writes`` in a script;
-    otherwise the pin guard refuses it before it reaches Gong.
+    Reading tools run freely. A writing or destructive tool the assistant proposes is never run
+    by the chat: if the person at the terminal says yes, or (writes only) with ``allow_writes``
+    in a script, it is enqueued as a typed task (:class:`TaskHandOff`); otherwise the pin guard
+    refuses it before it reaches Gong.
     """
     check_sandbox(settings)
     session = await ToolRouterSessions(settings).get(settings.user_id)
     interactive = not as_json and sys.stdin.isatty()
     confirm = _terminal_confirm(out) if interactive else _scripted_confirm(allow_writes)
+    tasks = GongqClient(settings, source="chat")
     history = open_history(settings, conversation_id, sqlite_path)
     # The chat's Gong requests count against the same company-wide limits as the workers'.
     limiter = GongRateLimiter(redis_client(settings), Keys(settings.key_prefix), settings)
@@ -136,16 +175,18 @@ async def converse(
                 continue
             if request.lower() in EXIT_WORDS:
                 break
+            hand_off = TaskHandOff(tasks, confirm)
             guard = PinGuard(
                 get_operation("ask"),
                 None,
-                confirm=confirm,
+                hand_off=hand_off,
                 limiter=limiter,
                 account=settings.composio_gong_account,
             )
             access = tool_access(session, guard, settings)
             turn = await _answer(build_ask_agent(access, settings.model), access, request, settings, history)
             turn.refused.extend(guard.refusals)
+            turn.enqueued.extend(hand_off.enqueued)
             turns.append(turn)
             _show(turn, out, as_json, conversation_id)
     finally:
@@ -198,11 +239,17 @@ def _show(turn: Turn, out: TextIO, as_json: bool, conversation_id: str) -> None:
         record: dict[str, Any] = {"conversation": conversation_id, "request": turn.request}
         record.update({"answer": turn.answer, "tools_used": turn.tools_used, "error": turn.error})
         record["refused"] = turn.refused
+        record["enqueued"] = turn.enqueued
         out.write(json.dumps(record) + "\n")
     elif turn.error:
         out.write(f"Error: {turn.error}\n\n")
     else:
         out.write(f"Assistant: {turn.answer}\n\n")
-    for reason in turn.refused:
-        out.write(f"(gongq refused a tool call: {reason})\n")
+    if not as_json:
+        for reason in turn.refused:
+            out.write(f"(gongq refused a tool call: {reason})\n")
+        for task in turn.enqueued:
+            out.write(
+                f"(enqueued {task['operation']} as task {task['task_id']}: gongq status {task['task_id']})\n"
+            )
     out.flush()

@@ -10,9 +10,11 @@ Rules:
 - A typed operation may run exactly its planned call: its own Composio slug with the arguments
   from the validated payload (so an email, phone, call id, meeting id, prospect ids, flow id or
   profile id can only come from the producer, never from the model or from data it read).
-- ``ask`` (free-form) may run reading tools only; a writing or destructive Gong tool is refused
-  (erasures and writes are typed operations, enqueued on purpose) unless a person confirms it
-  (``gongq ask`` at a terminal, or ``--allow-writes`` for writes in a script).
+- ``ask`` (free-form) may run reading tools only; a writing or destructive Gong tool is never
+  run by the agent (erasures and writes are typed operations, with pinned arguments, the
+  erasure ledger and the audit). In ``gongq ask`` a proposed write is *handed off*: once a
+  person confirms it, it becomes a typed task and the model is told so (``hand_off``); the
+  chat itself never runs it. Declined, or with no one to ask, it is refused.
 - Tool Router calls that only describe tools (search, schemas) are approved. Every tool still
   goes through approval ("always"): a tool the Tool Router adds later (a workbench that runs
   code, say) is refused unless this module learns about it.
@@ -57,8 +59,12 @@ class PinGuard:
 
     operation: Operation
     planned: dict[str, Any] | None
-    #: For a person at a terminal (``gongq ask``): asked before a free-form writing call.
-    confirm: Callable[[Operation, dict[str, Any]], bool] | None = None
+    #: ``gongq ask``: turns a writing call the model proposes into a typed task once a person
+    #: confirms it; returns what the model is told instead of a tool result, or ``None`` when
+    #: the person declined (then the call is refused).
+    hand_off: Callable[[Operation, dict[str, Any]], str | None] | None = None
+    #: What ``hand_off`` said for each call it took over, in order.
+    handed_off: list[str] = field(default_factory=list)
     #: Takes Gong rate-limit tokens for an approved call, right before the provider makes it.
     limiter: GongRateLimiter | None = None
     refusals: list[str] = field(default_factory=list)
@@ -108,8 +114,6 @@ class PinGuard:
                 return f"{slug} is not a Gong tool gongq knows"
             if target.kind is OperationKind.READ:
                 return None
-            if self.confirm is not None and self.confirm(target, arguments):
-                return None
             return f"{self.operation.name} may only read; it tried {target.kind.value} tool {slug}"
         if slug != self.operation.slug:
             return f"{self.operation.name} did not plan {slug}"
@@ -129,6 +133,9 @@ class PinGuard:
         if tool == MANAGE_CONNECTIONS:
             self.connection_needed = True
             return CONNECTION_BY_PERSON
+        handed = self._hand_off(tool, raw_arguments)
+        if handed is not None:
+            return handed
         reason = self.review(tool, raw_arguments)
         if reason is not None:
             self.refusals.append(reason)
@@ -150,6 +157,32 @@ class PinGuard:
                 return "gongq could not record this write before sending it: not now"
         self.approved += 1
         return None
+
+    def _hand_off(self, tool: str, raw_arguments: str | dict[str, Any] | None) -> str | None:
+        """What the model is told when a free-form run proposes a single, well-formed write that
+        ``hand_off`` took over (enqueued as a typed task); ``None`` to review the call as usual.
+
+        Only a call that would otherwise pass every other rule is offered (one item, no unknown
+        keys, the configured account, a Gong tool gongq knows): a person is never asked to
+        confirm a call the guard would refuse anyway.
+        """
+        if self.hand_off is None or not self.operation.is_free_form or tool != MULTI_EXECUTE:
+            return None
+        calls = _arguments(raw_arguments).get("tools")
+        if not isinstance(calls, list) or len(calls) != 1 or not isinstance(calls[0], dict):
+            return None
+        call = calls[0]
+        target = by_slug(str(call.get("tool_slug")))
+        if target is None or target.kind is OperationKind.READ or set(call) - ITEM_KEYS:
+            return None
+        if call.get("account") not in (None, self.account):
+            return None
+        arguments = call.get("arguments")
+        note = self.hand_off(target, arguments if isinstance(arguments, dict) else {})
+        if note is None:
+            return None  # declined: reviewed (and refused) like any write a free-form run tries
+        self.handed_off.append(note)
+        return note
 
     async def on_approval_request(self, request: MCPToolApprovalRequest) -> MCPToolApprovalFunctionResult:
         """The Agents SDK's approval hook (hosted executor): approve what :meth:`admit` admits."""

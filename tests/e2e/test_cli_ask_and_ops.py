@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
+import select
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,12 @@ import httpx
 import pytest
 import redis
 
+from producer.client import GongqClient
+from producer.processes import Processes
+from worker.keys import Keys
+from worker.ledger import ErasureLedger
 from worker.settings import Settings, settings_env
+from worker.store import TaskStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -61,16 +70,21 @@ def test_ops_json_lists_53_tool_operations_and_ask(settings: Settings) -> None:
 
 
 def test_scripted_chat_answers_the_guides_four_requests_from_gong_data(
-    settings: Settings, sandbox: httpx.Client
+    settings: Settings, sandbox: httpx.Client, worker: Processes, client: GongqClient
 ) -> None:
     meeting, stats, media, phone_question, phone = ask(settings, *GUIDE_REQUESTS, extra=("--allow-writes",))
+    # The chat does not create the meeting: it enqueues a typed task, which a worker runs.
+    [task] = meeting["enqueued"]
+    assert task["operation"] == "create_meeting" and task["task_id"] in meeting["answer"]
+    record = client.wait(task["task_id"], timeout=60)
+    assert record.status is TaskStatus.SUCCEEDED and record.source == "chat", record.error
     # The owner's (Dana Lee's) direct reports are invited, and Gong created the meeting.
-    assert "Created Gong meeting" in meeting["answer"] and "Omar Haddad" in meeting["answer"]
     created = [
         r for r in sandbox.get("/_sandbox/gong/requests").json()["requests"] if r["path"] == "/v2/meetings"
     ]
     assert [r["json"]["organizerEmail"] for r in created] == ["dana.lee@acme-robotics.example"]
     assert {i["email"] for i in created[0]["json"]["invitees"]} >= {"omar.haddad@acme-robotics.example"}
+    assert [e.fields["event"] for e in client.audit.events(task["task_id"])][:1] == ["queued"]
     # Last week's statistics come from the seeded calls of that week.
     assert "dana.lee@acme-robotics.example" in stats["answer"] and "calls hosted" in stats["answer"]
     assert "GONG_AGGREGATE_USER_ACTIVITY_STATISTICS" in json.dumps(stats["tools_used"])
@@ -80,6 +94,81 @@ def test_scripted_chat_answers_the_guides_four_requests_from_gong_data(
     assert "phoneNumber" in phone_question["answer"]
     assert "Jamie Rivera" in phone["answer"] and "+14155550123" in phone["answer"]
     assert all(turn["error"] is None for turn in (meeting, stats, media, phone_question, phone))
+
+
+def test_a_write_the_chat_proposes_is_refused_without_allow_writes_and_nothing_is_enqueued(
+    settings: Settings, sandbox: httpx.Client
+) -> None:
+    (meeting,) = ask(settings, GUIDE_REQUESTS[0])
+    assert meeting["enqueued"] == [] and meeting["refused"], meeting
+    requests = sandbox.get("/_sandbox/gong/requests").json()["requests"]
+    assert not [r for r in requests if r["path"] == "/v2/meetings"]
+
+
+def test_an_erasure_confirmed_in_the_chat_becomes_a_task_with_ledger_entry_and_audit(
+    settings: Settings, sandbox: httpx.Client, worker: Processes, client: GongqClient
+) -> None:
+    """At a terminal (a pty), the person says yes: the chat enqueues erase_email, a worker runs it."""
+    address = "jamie.rivera@northwind.example"
+    transcript = chat_at_terminal(settings, f"Erase all data for {address}", answer="y")
+    assert "DELETES data in Gong" in transcript and "Enqueue it as a gongq task?" in transcript
+    match = re.search(r"enqueued erase_email as task ([0-9a-f]{32})", transcript)
+    assert match is not None, transcript
+    record = client.wait(match.group(1), timeout=60)
+    assert record.status is TaskStatus.SUCCEEDED and record.source == "chat", record.error
+    events = [e.fields["event"] for e in client.audit.events(record.id)]
+    assert events[0] == "queued" and "succeeded" in events
+    redis_client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    ledger = ErasureLedger(redis_client, Keys(settings.key_prefix), client.store, settings)
+    assert ledger.get(ledger.token(address)) is not None
+    # The chat itself sent nothing to Gong's erasure endpoint; only the worker's task did.
+    erasures = [
+        r for r in sandbox.get("/_sandbox/gong/requests").json()["requests"] if "erase-data" in r["path"]
+    ]
+    assert len(erasures) == 1
+
+
+def chat_at_terminal(settings: Settings, line: str, answer: str) -> str:
+    """Run `gongq ask` on a pseudo-terminal: type ``line``, answer the confirmation, then quit."""
+    controller, terminal = pty.openpty()
+    env = {**os.environ, **settings_env(settings), "OPENAI_AGENTS_DISABLE_TRACING": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "producer", "ask"], stdin=terminal, stdout=terminal, stderr=terminal, env=env
+    )
+    os.close(terminal)
+    seen = ""
+    try:
+        for expected, reply in (("You: ", line), ("[y/N] ", answer), ("You: ", "quit")):
+            seen = _read_until(controller, seen, expected)
+            os.write(controller, f"{reply}\n".encode())
+        process.wait(timeout=60)
+        seen = _read_until(controller, seen, None)
+    finally:
+        process.kill()
+        os.close(controller)
+    return seen
+
+
+def _read_until(fd: int, seen: str, expected: str | None, timeout: float = 90) -> str:
+    """Read the terminal until ``expected`` appears after what was seen (or until it closes)."""
+    start = len(seen)
+    deadline = time.monotonic() + timeout
+    while expected is None or expected not in seen[start:]:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            if expected is None:
+                return seen
+            raise AssertionError(f"no {expected!r} on the terminal in {timeout} s: {seen[-2000:]}")
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the process closed the terminal
+            chunk = b""
+        if not chunk:
+            if expected is None:
+                return seen
+            raise AssertionError(f"terminal closed before {expected!r}: {seen[-2000:]}")
+        seen += chunk.decode(errors="replace")
+    return seen
 
 
 def test_conversation_history_is_kept_in_redis_per_conversation_id(settings: Settings) -> None:

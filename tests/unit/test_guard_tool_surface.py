@@ -102,3 +102,36 @@ def test_each_agent_is_offered_only_the_tool_router_tools_it_needs(
     assert hosted.tools[0].tool_config["allowed_tools"] == offered
     client = tool_access(SESSION, guard, Settings(sandbox=True, executor="client", _env_file=None))
     assert client.mcp_servers[0].tool_filter == {"allowed_tool_names": offered}
+
+
+ASK = CATALOG["ask"]
+
+
+def test_a_confirmed_write_in_a_chat_is_handed_off_never_run_and_the_model_is_told() -> None:
+    offered: list[tuple[str, dict[str, Any]]] = []
+
+    def hand_off(operation: Any, arguments: dict[str, Any]) -> str | None:
+        offered.append((operation.name, arguments))
+        return "enqueued as task t1"
+
+    guard = PinGuard(ASK, None, hand_off=hand_off)
+    assert admit(guard, MULTI_EXECUTE, planned_call()) == "enqueued as task t1"
+    assert offered == [("erase_email", PINNED)]
+    assert guard.handed_off == ["enqueued as task t1"] and guard.refusals == [] and guard.approved == 0
+
+
+def test_a_declined_write_in_a_chat_is_refused_and_reads_are_never_offered() -> None:
+    offered: list[str] = []
+
+    def decline(operation: Any, arguments: dict[str, Any]) -> str | None:
+        offered.append(operation.name)
+        return None
+
+    guard = PinGuard(ASK, None, hand_off=decline)
+    assert admit(guard, MULTI_EXECUTE, planned_call()) is not None
+    assert guard.refusals and "may only read" in guard.refusals[0]
+    read = {"tools": [{"tool_slug": CATALOG["list_users"].slug, "arguments": {}}]}
+    assert admit(guard, MULTI_EXECUTE, read) is None
+    two = {"tools": [planned_call()["tools"][0], read["tools"][0]]}
+    assert admit(guard, MULTI_EXECUTE, two) is not None  # a batch with a write is not offered
+    assert offered == ["erase_email"]
