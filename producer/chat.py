@@ -39,8 +39,6 @@ from worker.verdict import judge_free_form
 EXIT_WORDS = {"exit", "quit", "q"}
 #: Attempts per chat turn when Gong or the model answer 429/5xx.
 TURN_ATTEMPTS = 4
-#: Conversations are kept for a week after their last message.
-CONVERSATION_TTL_SECONDS = 7 * 24 * 3600
 
 
 @dataclass
@@ -125,7 +123,7 @@ def open_history(settings: Settings, conversation_id: str, sqlite_path: Path | N
         conversation_id,
         url=settings.redis_url,
         key_prefix=f"{settings.key_prefix}:conversation",
-        ttl=CONVERSATION_TTL_SECONDS,
+        ttl=settings.chat_history_ttl_seconds,
     )
 
 

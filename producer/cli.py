@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from producer.cli_support import JsonFlag, console, errors, fail, print_json
+from producer.cli_support import JsonFlag, console, errors, fail, print_json, redacted
 from worker.errors import GongqError
 from worker.operations import CATALOG
 from worker.settings import get_settings
@@ -110,21 +110,24 @@ def enqueue(
     except GongqError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        print_json({**record.to_json(), "duplicate": enqueued.duplicate, "published": enqueued.published})
+        print_json(
+            redacted({**record.to_json(), "duplicate": enqueued.duplicate, "published": enqueued.published})
+        )
     else:
         note = " (duplicate: the idempotency key already named this task)" if enqueued.duplicate else ""
         if enqueued.duplicate and enqueued.published:
             note = " (duplicate: the idempotency key named this task, which had never been sent: sent now)"
         console.print(f"{record.id} {record.operation} [bold]{record.status.value}[/bold]{note}")
         if wait:
-            _show_record(record.to_json())
+            _show_record(redacted(record.to_json()))
     if wait and record.status.value != "succeeded":
         raise typer.Exit(1)
 
 
 def _show_record(record: dict[str, Any]) -> None:
     table = Table(show_header=False)
-    for key in ("id", "operation", "status", "parked_cause", "attempts", "source", "error", "summary"):
+    shown = ("id", "operation", "status", "parked_cause", "attempts", "source", "error", "summary")
+    for key in (*shown, "payload_expired"):
         if record.get(key) not in (None, ""):
             table.add_row(key, str(record[key]))
     if record.get("status") == "needs_review":
@@ -153,58 +156,18 @@ def status(
     task_id: Annotated[str, typer.Argument(help="Task id printed by enqueue.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one task: status, attempts, result or error."""
+    """Show one task: status, attempts, result or error (personal data as tokens)."""
     from producer.client import GongqClient
 
     try:
         record = GongqClient(get_settings()).status(task_id)
     except GongqError as exc:
         raise fail(str(exc)) from None
+    shown = redacted(record.to_json())  # personal data as tokens, like the audit
     if as_json:
-        print_json(record.to_json())
+        print_json(shown)
     else:
-        _show_record(record.to_json())
-
-
-@app.command()
-def audit(
-    action: Annotated[
-        str | None, typer.Argument(help="'verify' checks the hash chain; omit to list events.")
-    ] = None,
-    task: Annotated[str | None, typer.Option("--task", help="Only the events of this task id.")] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """List the audit trail, or verify its hash chain (exit 1 and name the event if broken)."""
-    from producer.client import GongqClient
-
-    log = GongqClient(get_settings()).audit
-    if action not in (None, "verify"):
-        raise fail(f"unknown action {action!r}; use `gongq audit` or `gongq audit verify`", code=2)
-    if action == "verify":
-        check = log.verify()
-        if as_json:
-            print_json(
-                {"ok": check.ok, "events": check.events, "broken_at": check.broken_at, "reason": check.reason}
-            )
-        elif check.ok:
-            console.print(f"audit chain intact: {check.events} events")
-        else:
-            errors.print(f"[red]audit chain broken[/red] at event {check.broken_at}: {check.reason}")
-        raise typer.Exit(0 if check.ok else 1)
-    events = log.events(task)
-    if as_json:
-        print_json({"events": [e.to_json() for e in events]})
-        return
-    table = Table("stream id", "task", "event", "details")
-    for event in events:
-        details = {k: v for k, v in event.fields.items() if k not in ("task_id", "event", "at")}
-        table.add_row(
-            event.stream_id,
-            event.fields.get("task_id", ""),
-            event.fields.get("event", ""),
-            ", ".join(f"{k}={v}" for k, v in details.items()),
-        )
-    console.print(table)
+        _show_record(shown)
 
 
 @app.command()
@@ -264,7 +227,8 @@ def ask(
     allow_writes: Annotated[
         bool,
         typer.Option(
-            "--allow-writes", help="Let the assistant run writing tools without asking (never erasures)."
+            "--allow-writes",
+            help="Enqueue the writes the assistant proposes as tasks without asking (never erasures).",
         ),
     ] = False,
     as_json: JsonFlag = False,
@@ -273,8 +237,9 @@ def ask(
 
     Each line is a request; exit, quit or q ends the chat. The history is kept per
     conversation id, so `--conversation ID` picks up where an earlier chat stopped. Reading
-    tools run freely; a writing or destructive tool runs only when you confirm it at the
-    terminal (or, for writes, with --allow-writes); anything else is refused before Gong.
+    tools run freely; the chat never runs a writing or destructive tool itself: when you
+    confirm one at the terminal (or, for writes, with --allow-writes) it is enqueued as a
+    typed task (ledger, audit) and its task id is printed; anything else is refused.
     """
     import asyncio
 
@@ -317,6 +282,7 @@ importlib.import_module("producer.cli_operations").register(app)  # flower
 importlib.import_module("producer.cli_reliability").register(app)  # retry
 importlib.import_module("producer.cli_privacy").register(app)  # erasures
 importlib.import_module("producer.cli_connect").register(app)  # connect
+importlib.import_module("producer.cli_audit").register(app)  # audit
 
 
 def main() -> None:

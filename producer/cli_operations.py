@@ -40,7 +40,7 @@ def flower(
 
     Tasks show as gongq.run:<operation> with task id, operation and source, never payloads.
 
-    Outside sandbox mode GONGQ_FLOWER_PASSWORD must be set to a real password.
+    Outside sandbox mode GONGQ_FLOWER_PASSWORD must be a real password of 12+ characters.
     """
     from producer.flower import flower_config, serve
 

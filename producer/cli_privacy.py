@@ -38,7 +38,7 @@ def erasures(
     settings = get_settings()
     client = redis_client(settings)
     keys = Keys(settings.key_prefix)
-    store = TaskStore(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
+    store = TaskStore(client, keys, AuditLog.from_settings(client, keys, settings))
     ledger = ErasureLedger(client, keys, store, settings)
     entries = ledger.entries(overdue_only=overdue)
     if identifier is not None:

@@ -14,6 +14,7 @@ import redis
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from producer.cli_support import JsonFlag, console, errors, fail, print_json
 from worker.errors import GongqError
@@ -31,14 +32,17 @@ def erase(
 ) -> None:
     """Enqueue a privacy erasure for every email address and phone number in FILE.
 
-    FILE: CSV (a column whose header names email or phone, any case), JSONL, or one per line.
+    FILE: CSV (a column whose header names email or phone, any case), JSONL, or one per line,
+    in UTF-8 (or UTF-16 with a BOM); other encodings and binary files are refused whole.
     Emails are lower-cased; national phone numbers become E.164 in GONGQ_DEFAULT_PHONE_REGION.
     Identifiers submitted before (in this file or an earlier one) are duplicates, never new tasks.
     Bad rows are reported with their line number; the good rows still go through.
 
     Exit codes: 0 = processed, at least one valid identifier (accepted or duplicate), even with
-    rejected rows; 1 = the file cannot be read, is empty, or has no valid row; 2 = usage error.
+    rejected rows; 1 = the file cannot be read, is not text, is empty, or has no valid row;
+    2 = usage error.
     """
+    from producer.bulk import UnreadableErasureList, decode_erasure_list
     from producer.client import GongqClient
     from producer.erase import submit_erasure_list
 
@@ -46,6 +50,11 @@ def erase(
         data = file.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        # Decoded before the progress bar appears: a file that is not text is refused in one line.
+        text = decode_erasure_list(data)
+    except UnreadableErasureList as exc:
+        raise fail(f"{file}: {exc}") from None
     client = GongqClient(get_settings(), source="bulk")
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -61,7 +70,7 @@ def erase(
         with progress:
             report = submit_erasure_list(
                 client,
-                data,
+                text,
                 dry_run=dry_run,
                 on_total=lambda n: progress.update(bar, total=n),
                 on_progress=lambda n: progress.advance(bar, n),
@@ -82,7 +91,10 @@ def _show_erasure_report(summary: dict[str, Any], dry_run: bool) -> None:
     if rejected:
         table = Table("line", "value", "reason", title=f"{len(rejected)} rejected rows")
         for row in rejected:
-            table.add_row(str(row["line"]), row["value"], row["reason"])
+            # As plain text, and escaped when a character would be invisible or drive the terminal
+            # (a rejected value may hold ESC or a bidi override): the operator sees what was sent.
+            value = row["value"] if row["value"].isprintable() else repr(row["value"])
+            table.add_row(str(row["line"]), Text(value), Text(row["reason"]))
         console.print(table)
     verb = "would be accepted" if dry_run else "accepted"
     console.print(

@@ -31,7 +31,7 @@ from worker.store import TaskRecord
 def _broker(settings: Settings) -> Broker:
     client = redis_client(settings)
     keys = Keys(settings.key_prefix)
-    return Broker(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
+    return Broker(client, keys, AuditLog.from_settings(client, keys, settings))
 
 
 def retry_task(settings: Settings, task_id: str, *, force: bool = False) -> TaskRecord:

@@ -127,7 +127,7 @@ class GongqClient:
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self._redis, self._keys, self.settings.pii_key.get_secret_value())
+        return AuditLog.from_settings(self._redis, self._keys, self.settings)
 
     @cached_property
     def store(self) -> TaskStore:
@@ -243,7 +243,7 @@ class GongqClient:
             part = keys[start : start + chunk_size]
             pipe = self._redis.pipeline(transaction=False)
             for key in part:
-                pipe.get(self._keys.idempotency(key))
+                pipe.get(self._keys.idempotency(self.audit.redact(key)))  # stored as tokens
             answers = pipe.execute()
             found.update({key: str(task_id) for key, task_id in zip(part, answers, strict=True) if task_id})
         return found

@@ -4,7 +4,8 @@ One function serves both doors an erasure list comes in by — ``gongq erase FIL
 ``POST /erasures`` — so they cannot drift apart: the same parsing and normalization
 (:mod:`producer.bulk`), the same idempotency keys (a hash of the normalized identifier, so a
 re-submitted file enqueues nothing new) and the same pipelined enqueue (a 100,000-row list is
-queued in seconds). Bad rows are reported, never fatal.
+queued in seconds). Bad rows are reported, never fatal; a file that is not text (not UTF-8 nor
+UTF-16 with a BOM, or binary) is refused whole, because no row of it can be read for sure.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def submit_erasure_list(
     ``dry_run`` writes nothing: duplicates of earlier submissions are found by reading the
     idempotency keys only. ``on_total(n)`` announces how many rows will be enqueued and
     ``on_progress(k)`` reports each pipelined chunk (the CLI's progress bar). Raises
-    :class:`EmptyErasureList` when the file holds no row at all.
+    :class:`EmptyErasureList` when the file holds no row at all, and
+    :class:`~producer.bulk.UnreadableErasureList` when it is not text (one sentence, as printed).
     """
     parsed = parse_erasure_list(
         data,

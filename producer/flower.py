@@ -51,6 +51,9 @@ DEFAULT_ADDRESS = "127.0.0.1"
 #: The password sandbox mode uses when GONGQ_FLOWER_PASSWORD is empty: auth stays on, with a
 #: credential the README documents (gongq / sandbox-flower-password).
 SANDBOX_FLOWER_PASSWORD = "sandbox-flower-password"
+#: Shortest GONGQ_FLOWER_PASSWORD accepted outside sandbox mode. Basic auth has no lockout and
+#: Flower's API can revoke tasks and stop workers, so a short password is guessed online.
+MIN_FLOWER_PASSWORD_LENGTH = 12
 #: Flower saves its state only on a clean stop unless told otherwise; a crash or SIGKILL would
 #: lose the whole history, so it is also saved once a minute.
 STATE_SAVE_INTERVAL_MS = 60_000
@@ -112,7 +115,8 @@ def flower_config(
 
     - Sandbox mode: auth is on (a placeholder password is accepted, an empty one becomes
       :data:`SANDBOX_FLOWER_PASSWORD`) unless ``no_auth``.
-    - Otherwise: auth is on and the password must be real. ``no_auth`` is accepted only with
+    - Otherwise: auth is on and the password must be real and at least
+      :data:`MIN_FLOWER_PASSWORD_LENGTH` characters long. ``no_auth`` is accepted only with
       ``local_sandbox`` (the operator says this is a local stand-in deployment although
       GONGQ_SANDBOX is off) and a loopback address, so it can never open Flower to a network.
     """
@@ -140,6 +144,11 @@ def flower_config(
             "GONGQ_FLOWER_PASSWORD must be set to a real password outside sandbox mode "
             "(set GONGQ_SANDBOX=1 to run against the offline stand-ins, or pass "
             "--no-auth --local-sandbox for a local Flower without auth)"
+        )
+    elif len(password.strip()) < MIN_FLOWER_PASSWORD_LENGTH:
+        raise ConfigurationError(
+            f"GONGQ_FLOWER_PASSWORD must be at least {MIN_FLOWER_PASSWORD_LENGTH} characters long "
+            "outside sandbox mode: Flower's basic auth has no lockout, and its API can revoke tasks"
         )
     return FlowerConfig(port=port, address=address, db=db, basic_auth=(f"{user}:{password}",))
 

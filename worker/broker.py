@@ -45,6 +45,7 @@ from worker.store import (
     RETRYABLE_BY_OPERATOR,
     NewTask,
     NotDead,
+    PayloadExpired,
     TaskRecord,
     TaskStatus,
     TaskStore,
@@ -200,9 +201,12 @@ class Broker:
 
     def retry(self, task_id: str, *, force: bool = False) -> TaskRecord:
         """Re-publish one dead or parked task (``force``: also one that needs review) with its
-        attempts reset; :class:`NotDead` / :class:`UnknownTask` when it is not eligible. Two
+        attempts reset; :class:`NotDead` / :class:`UnknownTask` when it is not eligible,
+        :class:`PayloadExpired` when its payload was tokenised (its retention ended). Two
         operators retrying at once publish it once: the other gets NotDead."""
-        self.store.get(task_id)  # UnknownTask, or CorruptRecord: nothing a retry could run
+        record = self.store.get(task_id)  # UnknownTask, or CorruptRecord: nothing a retry could run
+        if record.payload_expired:
+            raise PayloadExpired(task_id, record.payload_expired)
         allowed = {s.value for s in RETRYABLE_BY_OPERATOR}
         if force:
             allowed.add(TaskStatus.NEEDS_REVIEW.value)

@@ -78,6 +78,11 @@ class Keys:
         """String with a TTL: the worker currently sweeping (one at a time across hosts)."""
         return f"{self.prefix}:sweeper:lock"
 
+    @property
+    def payload_expiry_mark(self) -> str:
+        """String: the cutoff of the last payload-retention sweep (older tasks were all looked at)."""
+        return f"{self.prefix}:payload_expiry:mark"
+
     def webhook_delivery(self, fingerprint: str) -> str:
         """String: a signed webhook request already accepted ("pending", then its answer JSON)."""
         return f"{self.prefix}:webhook:delivery:{fingerprint}"
@@ -86,6 +91,13 @@ class Keys:
     def tasks_by_time(self) -> str:
         """Sorted set of task ids by creation time, for listings."""
         return f"{self.prefix}:tasks"
+
+    @property
+    def status_changes(self) -> str:
+        """Hash ``<status>:<operation>`` → times a task entered that status (creation enters
+        ``queued``), counted where statuses are written: what ``/metrics`` reports, without
+        reading a single task record."""
+        return f"{self.prefix}:stats:status_changes"
 
     def batch(self, batch_id: str) -> str:
         """Hash: a bulk submission's metadata (source, created_at, accepted/duplicate/rejected counts)."""

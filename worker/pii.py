@@ -14,18 +14,39 @@ import hmac
 import re
 from typing import Any
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-#: E.164 numbers and common spellings of them (+1 415 555 0123, +44 (20) 7183-8750).
-PHONE = re.compile(r"\+\d(?:[\s().-]?\d){6,14}")
+#: What cannot be inside an address as it appears in text: whitespace, quotes, brackets and the
+#: separators of lists, key=value pairs and URLs. Everything else is taken, control characters
+#: and ``!#$%*+^{|}~`` included (an apostrophe too, between letters: o'brien), so
+#: ``maria.lopez!x@...`` or ``ana\x00@...`` are never cut short and half left in clear:
+#: scrubbing errs on the side of hiding too much.
+_STOP = r"\s@<>()\[\]\\,;:\"'`/?&=%"
+_LOCAL = rf"(?:[^{_STOP}]|\b'\b)+"
+_LABEL = rf"[^{_STOP}{{}}.]+"
+#: An email address, also URL-encoded (``ana%40example.com`` in a quoted Gong URL).
+EMAIL = re.compile(rf"{_LOCAL}(?:@|%40){_LABEL}(?:\.{_LABEL})+", re.IGNORECASE)
+#: E.164 numbers and common spellings of them (+1 415 555 0123, +44 (20) 7183-8750, a NUL or
+#: other control character between digits), and North American numbers written nationally with
+#: separators ((415) 555-0123, 415.555.0123): Gong's error texts and answers quote them so.
+PHONE = re.compile(
+    r"\+\d(?:[\s().\-\x00-\x1f]{0,2}\d){6,14}"
+    r"|(?<![\w+])\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\w)"
+)
 TOKEN_PREFIX = "pii:"
 
 
 def normalized(identifier: str) -> str:
-    """The form an identifier is hashed in: emails lower-cased, phones reduced to + and digits."""
+    """The form an identifier is hashed in: emails lower-cased (URL-encoded @ decoded), phones
+    reduced to + and digits (a national North American number gets +1)."""
     value = identifier.strip()
-    if "@" in value:
-        return value.lower()
-    return "+" + re.sub(r"\D", "", value) if value.startswith("+") else value
+    encoded = re.search("%40", value, re.IGNORECASE)
+    if "@" in value or encoded:
+        return re.sub("%40", "@", value, flags=re.IGNORECASE).lower()
+    digits = re.sub(r"\D", "", value)
+    if value.startswith("+"):
+        return "+" + digits
+    if re.fullmatch(r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}", value):
+        return "+1" + digits
+    return value
 
 
 def pii_token(key: str, identifier: str) -> str:

@@ -38,7 +38,7 @@ from worker.heartbeat import worker_name
 from worker.keys import Keys
 from worker.ledger import VERIFICATION, ErasureLedger
 from worker.metrics import record_model_usage
-from worker.operations import AskPayload, ErasureResult, Lane, PrivacyDataResult, Result, get_operation
+from worker.operations import AskPayload, ErasureResult, PrivacyDataResult, Result, get_operation
 from worker.pii import scrub, scrub_text
 from worker.ratelimit import GongRateLimiter
 from worker.settings import Settings
@@ -66,7 +66,7 @@ class Runtime:
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.redis, self.keys, self.settings.pii_key.get_secret_value())
+        return AuditLog.from_settings(self.redis, self.keys, self.settings)
 
     @cached_property
     def broker(self) -> Broker:
@@ -231,12 +231,11 @@ def keep_erasure_ledger(
 
 
 def finish(runtime: Runtime, record: TaskRecord, result: Result, summary: str) -> None:
-    """Mark the task succeeded, keeping personal data only as tokens: the payload and summary
-    always, the result too for privacy-lane operations (whose results are about a person)."""
+    """Mark the task succeeded, keeping personal data only as tokens in payload, summary and
+    result, whatever the lane: an ``ask`` answer or a list of users quotes addresses as surely
+    as an erasure's result does, and a finished task is read by operators, not by Gong."""
     key = runtime.settings.pii_key.get_secret_value()
-    stored = result.model_dump(mode="json")
-    if get_operation(record.operation).lane is Lane.PRIVACY:
-        stored = scrub(key, stored)
+    stored = scrub(key, result.model_dump(mode="json"))
     runtime.store.mark_succeeded(
         record.id, stored, scrub_text(key, summary), payload=scrub(key, record.payload)
     )

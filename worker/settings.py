@@ -33,6 +33,8 @@ SANDBOX_PLACEHOLDERS = {
     "composio_api_key": "sandbox-composio-key",
     "webhook_secret": "sandbox-webhook-secret",
     "hubspot_client_secret": "sandbox-hubspot-client-secret",
+    "metrics_token": "sandbox-metrics-token",
+    "audit_key": "sandbox-audit-key",
 }
 
 
@@ -176,12 +178,36 @@ class Settings(BaseSettings):
         default=SecretStr("sandbox-pii-key"),
         description="Key of the HMAC that stands in for personal data in audit events.",
     )
+    audit_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the HMAC that chains audit events; kept out of Redis, so write access to "
+        "Redis is not enough to rewrite the trail. Needed to write or verify events.",
+    )
+    audit_legacy_events: int = Field(
+        default=0,
+        ge=0,
+        description="Events at the start of the audit stream written before GONGQ_AUDIT_KEY existed "
+        "(unkeyed SHA-256), which verify accepts; set once when upgrading a store (README).",
+    )
+    failed_payload_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="How long a dead, parked or needs-review task keeps its payload in clear so it "
+        "can be retried; then personal data in it become tokens and it can no longer be retried. "
+        "Unset: GONGQ_ERASURE_DUE_DAYS (an erasure that failed is kept until its legal deadline).",
+    )
+    chat_history_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="How long a `gongq ask` conversation (which quotes what Gong answered, personal "
+        "data included) is kept in Redis after its last message.",
+    )
     flower_user: str = Field(
         default="gongq", description="User name of Flower's HTTP basic auth (gongq flower)."
     )
     flower_password: SecretStr = Field(
         default=SecretStr(""),
-        description="Password of Flower's HTTP basic auth; required outside sandbox mode.",
+        description="Password of Flower's HTTP basic auth; required outside sandbox mode (12+ characters).",
     )
     flower_db: str = Field(
         default=".gongq/flower.db",
@@ -218,17 +244,41 @@ class Settings(BaseSettings):
         default="US",
         description="Region of national phone numbers (no +country code) in erasure lists.",
     )
+    webhook_body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest the webhook service waits for a request body (from its first read); a "
+        "slower sender gets 408 and its connection is closed.",
+    )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token GET /metrics requires (Authorization: Bearer <token>); outside "
+        "sandbox mode, while it is unset or a placeholder, /metrics answers 403.",
+    )
 
     def require_webhook_secrets(self) -> None:
         """Refuse to serve webhooks for real with empty or placeholder signing secrets.
 
         An unsigned or guessable secret would let anyone enqueue erasures, so the webhook
-        service calls this before it listens. Sandbox mode accepts its placeholders.
+        service calls this before it listens; it writes audit events and tokens too, so their
+        keys are checked with them. Sandbox mode accepts its placeholders.
         """
         self._require_real(
             ("GONGQ_WEBHOOK_SECRET", self.webhook_secret),
             ("GONGQ_HUBSPOT_CLIENT_SECRET", self.hubspot_client_secret),
+            ("GONGQ_AUDIT_KEY", self.audit_key),
+            ("GONGQ_PII_KEY", self.pii_key),
         )
+
+    def usable_metrics_token(self) -> str | None:
+        """The token /metrics requires, or ``None`` while there is none worth requiring (empty,
+        or a placeholder outside sandbox mode): then /metrics is off rather than open or
+        guarded by a guessable token."""
+        try:
+            self._require_real(("GONGQ_METRICS_TOKEN", self.metrics_token))
+        except ConfigurationError:
+            return None
+        return self.metrics_token.get_secret_value() or None
 
     def _require_real(self, *secrets: tuple[str, SecretStr]) -> None:
         """ConfigurationError naming every secret that is empty or a placeholder (not in sandbox mode)."""
@@ -257,6 +307,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def failed_payload_retention_seconds(self) -> float:
+        """The retention of an unfinished task's payload, in seconds."""
+        return 86400.0 * (self.failed_payload_retention_days or self.erasure_due_days)
+
+    @property
     def effective_openai_base_url(self) -> str | None:
         """The OpenAI base URL to use: explicit, else the sandbox's in sandbox mode, else the SDK default."""
         if self.openai_base_url:
@@ -280,7 +335,14 @@ class Settings(BaseSettings):
             ("OPENAI_API_KEY", self.openai_api_key),
             ("COMPOSIO_API_KEY", self.composio_api_key),
             ("GONGQ_PII_KEY", self.pii_key),
+            ("GONGQ_AUDIT_KEY", self.audit_key),
         )
+
+    def require_audit_key(self) -> str:
+        """The audit chain's key, or ConfigurationError if it is empty or a placeholder outside
+        sandbox mode: a chain keyed with a guessable key is as rewritable as an unkeyed one."""
+        self._require_real(("GONGQ_AUDIT_KEY", self.audit_key))
+        return self.audit_key.get_secret_value()
 
 
 @lru_cache(maxsize=1)

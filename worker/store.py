@@ -50,6 +50,10 @@ class TaskStatus(StrEnum):
 #: Statuses ``gongq retry`` re-enqueues; ``needs_review`` only when forced.
 RETRYABLE_BY_OPERATOR = (TaskStatus.DEAD, TaskStatus.PARKED)
 
+#: Tasks that keep their payload in clear only for GONGQ_FAILED_PAYLOAD_RETENTION_DAYS: they
+#: have not finished (they wait for an operator or a cause to clear), so they may still need it.
+_EXPIRABLE = frozenset(s.value for s in (TaskStatus.DEAD, TaskStatus.PARKED, TaskStatus.NEEDS_REVIEW))
+
 
 @dataclass(frozen=True)
 class TaskRecord:
@@ -81,6 +85,8 @@ class TaskRecord:
     write_sent: str | None = None
     #: The worker (``host:pid``) that started the latest attempt.
     runner: str | None = None
+    #: Why the payload holds tokens and the task can no longer be retried (its retention ended).
+    payload_expired: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (what ``gongq status --json`` prints)."""
@@ -105,6 +111,7 @@ class TaskRecord:
             "message_id": self.message_id,
             "write_sent": self.write_sent,
             "runner": self.runner,
+            "payload_expired": self.payload_expired,
         }
 
 
@@ -129,12 +136,13 @@ class NewTask:
     verifies: str | None = None
 
 
-#: KEYS: 1 tasks_by_time, 2 open, 3 outbox. ARGV: 1 idempotency key prefix, 2 record key
-#: prefix, 3 key TTL, 4 now, 5 outbox ("1"/"0"), 6 JSON list of {id, key?, fields}. One call per
-#: chunk (few arguments to pack, one reply); each task: claim its key unless it names a record
-#: (a duplicate; our own id means the client re-sent this call after a dropped connection),
-#: write the record and its indexes. Returns {task id, 1 if created, 1 if still in the outbox}
-#: per task, flattened.
+#: KEYS: 1 tasks_by_time, 2 open, 3 outbox, 4 status_changes. ARGV: 1 idempotency key prefix,
+#: 2 record key prefix, 3 key TTL, 4 now, 5 outbox ("1"/"0"), 6 JSON list of {id, key?, fields}.
+#: One call per chunk (few arguments to pack, one reply); each task: claim its key unless it
+#: names a record (a duplicate; our own id means the client re-sent this call after a dropped
+#: connection), write the record and its indexes, and count it as entering ``queued`` (once,
+#: even when re-sent). Returns {task id, 1 if created, 1 if still in the outbox} per task,
+#: flattened.
 CREATE_LUA = """
 local out = {}
 for _, task in ipairs(cjson.decode(ARGV[6])) do
@@ -152,6 +160,9 @@ for _, task in ipairs(cjson.decode(ARGV[6])) do
     if not existing then redis.call('SET', ARGV[1] .. task.key, task.id, 'EX', tonumber(ARGV[3])) end
   end
   if not existing then
+    if redis.call('EXISTS', ARGV[2] .. task.id) == 0 then
+      redis.call('HINCRBY', KEYS[4], 'queued:' .. task.fields.operation, 1)
+    end
     local fields = {}
     for name, value in pairs(task.fields) do fields[#fields + 1] = name; fields[#fields + 1] = value end
     redis.call('HSET', ARGV[2] .. task.id, unpack(fields))
@@ -181,6 +192,37 @@ class NotDead(GongqError):
         self.status = status
 
 
+class PayloadExpired(GongqError):
+    """The task's payload was tokenised at the end of its retention: nothing left to retry with."""
+
+    def __init__(self, task_id: str, reason: str) -> None:
+        super().__init__(f"task {task_id} cannot be retried: {reason}")
+        self.task_id = task_id
+
+
+#: KEYS: 1 status_changes, 2.. the task records. ARGV: 1 the status, 2 "1" if a task already in
+#: it counts again, 3 JSON list of each record's flat [field, value, ...] (status included).
+#: Writes each record and counts the change under ``<status>:<operation>``: the record's previous
+#: status and operation are read here, in Redis, so no caller needs them and a status write and
+#: its count cannot part.
+STATUS_LUA = """
+local writes = cjson.decode(ARGV[3])
+for i = 2, #KEYS do
+  local previous = redis.call('HGET', KEYS[i], 'status')
+  redis.call('HSET', KEYS[i], unpack(writes[i - 1]))
+  if previous ~= ARGV[1] or ARGV[2] == '1' then
+    local operation = redis.call('HGET', KEYS[i], 'operation') or 'unknown'
+    redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. operation, 1)
+  end
+end
+"""
+
+#: Statuses whose every write is a new entry even from the same status: each ``running`` is an
+#: attempt starting (a message put back after its worker died runs again from ``running``). A
+#: ``queued`` written over ``queued`` is only the publication of a task already counted.
+_REENTRY_COUNTS = frozenset({TaskStatus.RUNNING})
+
+
 def queue_status(
     pipe: Pipeline[str], keys: Keys, task_id: str, status: TaskStatus, fields: Mapping[str, str]
 ) -> None:
@@ -192,20 +234,31 @@ def queue_statuses(
     pipe: Pipeline[str], keys: Keys, changes: Mapping[str, Mapping[str, str]], status: TaskStatus
 ) -> None:
     """Queue the same status change for several tasks (task id → its other fields) on ``pipe``:
-    one HSET each, one ZADD/ZREM on ``open`` for all.
+    one script call writing every record and counting the change (:data:`STATUS_LUA`), one
+    ZADD/ZREM on ``open`` for all.
 
     ``open`` lists the tasks that must have a message somewhere or a place they wait in
     (deferred): what the sweeper checks. Finished and parked tasks leave it. The store and the
-    broker (which changes status when it publishes) both write status through here.
+    broker (which changes status when it publishes) both write status through here, so the
+    counts ``/metrics`` reports are kept here too. EVAL rather than EVALSHA: a script unknown
+    to Redis (after a restart) would fail alone inside MULTI while the rest of the transaction
+    applied; Redis caches the compiled body anyway.
     """
     now = time.time()
-    for task_id, fields in changes.items():
-        mapping: dict[str | bytes, bytes | float | int | str] = {
-            "status": status.value,
-            "updated_at": repr(now),
-        }
+    writes = []
+    for fields in changes.values():
+        mapping: dict[str, str] = {"status": status.value, "updated_at": repr(now)}
         mapping.update(fields)
-        pipe.hset(keys.task(task_id), mapping=mapping)
+        writes.append([item for pair in mapping.items() for item in pair])
+    pipe.eval(
+        STATUS_LUA,
+        1 + len(changes),
+        keys.status_changes,
+        *(keys.task(task_id) for task_id in changes),
+        status.value,
+        "1" if status in _REENTRY_COUNTS else "0",
+        json.dumps(writes, ensure_ascii=False),
+    )
     if status.is_terminal or status is TaskStatus.PARKED:
         pipe.zrem(keys.open, *changes)
     else:
@@ -260,6 +313,7 @@ def decode_record(task_id: str, raw: Mapping[str, str]) -> TaskRecord:
         verifies=raw.get("verifies"),
         parked_cause=raw.get("parked_cause") or None,
         raw_answer=raw_answer,
+        payload_expired=raw.get("payload_expired") or None,
         message_id=raw.get("message_id") or None,
         write_sent=raw.get("write_sent") or None,
         runner=raw.get("runner") or None,
@@ -316,6 +370,9 @@ class TaskStore:
         entries = []
         for task in tasks:
             task_id = uuid.uuid4().hex
+            # A producer's key may quote who the task is about ("erase:jane@example.com"): kept
+            # as tokens. Scrubbing is deterministic, so the same key still finds the same task.
+            key = self._audit.redact(task.idempotency_key)
             record: dict[str, str] = {
                 "id": task_id,
                 "operation": task.operation,
@@ -327,18 +384,18 @@ class TaskStore:
                 "updated_at": repr(now),
             }
             optional = {
-                "idempotency_key": task.idempotency_key,
+                "idempotency_key": key,
                 "batch_id": task.batch_id,
                 "verifies": task.verifies,
                 "outbox": "1" if outbox else None,
             }
             record.update({name: value for name, value in optional.items() if value is not None})
             entry: dict[str, Any] = {"id": task_id, "fields": record}
-            if task.idempotency_key is not None:
-                entry["key"] = task.idempotency_key
+            if key is not None:
+                entry["key"] = key
             entries.append(entry)
         answer = self._redis.register_script(CREATE_LUA)(
-            keys=[self._keys.tasks_by_time, self._keys.open, self._keys.outbox],
+            keys=[self._keys.tasks_by_time, self._keys.open, self._keys.outbox, self._keys.status_changes],
             args=[
                 self._keys.idempotency(""),
                 self._keys.task(""),
@@ -424,6 +481,7 @@ class TaskStore:
         self._audit.append(task_id, "succeeded")
 
     def mark_retrying(self, task_id: str, reason: str, next_attempt_at: float) -> None:
+        reason = self._audit.redact(reason)
         self._set(task_id, TaskStatus.RETRYING, {"error": reason, "next_attempt_at": repr(next_attempt_at)})
         self._audit.append(task_id, "retrying", reason=reason, next_attempt_at=repr(next_attempt_at))
 
@@ -435,6 +493,7 @@ class TaskStore:
         ``refund_attempt`` gives the attempt back when the task never reached Gong (the daily
         budget was spent before it ran), so a long outage of budget cannot dead-letter it.
         """
+        reason = self._audit.redact(reason)
         fields = {"error": reason, "next_attempt_at": repr(next_attempt_at)}
         self._set_waiting(
             task_id, TaskStatus.DEFERRED, fields, self._keys.deferred, next_attempt_at, refund_attempt
@@ -458,6 +517,7 @@ class TaskStore:
     def mark_parked(self, task_id: str, reason: str, cause: str) -> None:
         """Park the task until ``cause`` clears; the attempt it was on is given back (it never
         reached Gong, or could not have succeeded), so waiting can never dead-letter it."""
+        reason = self._audit.redact(reason)
         fields = {"error": reason, "parked_cause": cause, "next_attempt_at": ""}
         self._set_waiting(task_id, TaskStatus.PARKED, fields, self._keys.parked, time.time(), True)
         self._audit.append(task_id, "parked", reason=reason, cause=cause)
@@ -497,8 +557,11 @@ class TaskStore:
         self._redis.delete(self._keys.connection_inactive)
 
     def mark_needs_review(self, task_id: str, reason: str, raw_answer: Any) -> None:
-        """Keep a write whose answer could not be judged, with that answer, for an operator."""
-        fields = {"error": reason, "raw_answer": json.dumps(raw_answer, sort_keys=True, default=str)}
+        """Keep a write whose answer could not be judged, with that answer, for an operator
+        (personal data in both as tokens: Gong's answer is about people as often as not)."""
+        reason = self._audit.redact(reason)
+        answer = json.dumps(self._audit.redact(raw_answer), sort_keys=True, default=str)
+        fields = {"error": reason, "raw_answer": answer}
         pipe = self._redis.pipeline()
         self._queue_set(pipe, task_id, TaskStatus.NEEDS_REVIEW, fields)
         pipe.zadd(self._keys.needs_review, {task_id: time.time()})
@@ -506,12 +569,59 @@ class TaskStore:
         self._audit.append(task_id, "needs_review", reason=reason)
 
     def mark_dead(self, task_id: str, reason: str) -> None:
-        """Dead-letter the task: its record (history, payload, reason) stays; it is listed in ``dead``."""
+        """Dead-letter the task: its record (history, payload, reason) stays; it is listed in
+        ``dead``. The reason may quote Gong's error, which may quote an address: tokens."""
+        reason = self._audit.redact(reason)
         pipe = self._redis.pipeline()
         self._queue_set(pipe, task_id, TaskStatus.DEAD, {"error": reason, "write_sent": ""})
         pipe.zadd(self._keys.dead, {task_id: time.time()})
         pipe.execute()
         self._audit.append(task_id, "dead", reason=reason)
+
+    def expire_payload(self, task_id: str) -> bool:
+        """Replace personal data in the payload of a dead, parked or needs-review task by tokens
+        and say why it can no longer be retried; a parked task, which
+        would run by itself once its cause clears, is dead-lettered. ``False`` when the task is
+        no longer waiting (retried, finished) or was expired before: nothing changed.
+
+        Under WATCH on the record, so a task an operator retries meanwhile keeps its payload.
+        """
+        key = self._keys.task(task_id)
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    state: list[str | None] = pipe.hmget(key, ["status", "payload", "payload_expired"])  # type: ignore[assignment]
+                    status, payload, expired = state
+                    if status not in _EXPIRABLE or expired or payload is None:
+                        pipe.unwatch()
+                        return False
+                    when = time.strftime("%Y-%m-%d", time.gmtime())
+                    reason = (
+                        f"its payload was tokenised on {when}, at the end of the retention of unfinished "
+                        f"tasks' personal data (GONGQ_FAILED_PAYLOAD_RETENTION_DAYS): it can no longer "
+                        "be retried; enqueue it again with its data if it is still needed"
+                    )
+                    redacted = self._audit.redact(json.loads(payload))
+                    fields = {"payload": json.dumps(redacted, sort_keys=True)}
+                    fields["payload_expired"] = reason
+                    pipe.multi()
+                    if status == TaskStatus.PARKED.value:
+                        fields["error"] = reason
+                        self._queue_set(pipe, task_id, TaskStatus.DEAD, fields)
+                        pipe.zrem(self._keys.parked, task_id)
+                        pipe.zadd(self._keys.dead, {task_id: time.time()})
+                    else:
+                        for name, value in fields.items():
+                            pipe.hset(key, name, value)
+                    pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+        self._audit.append(task_id, "payload_expired", reason=reason)
+        if status == TaskStatus.PARKED.value:
+            self._audit.append(task_id, "dead", reason=reason)
+        return True
 
     def _set(self, task_id: str, status: TaskStatus, fields: dict[str, str]) -> None:
         pipe = self._redis.pipeline()

@@ -75,6 +75,8 @@ class SweepReport:
     flushed: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     checked: int = 0
+    #: Dead, parked or needs-review tasks whose payload retention ended (now tokens).
+    expired: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
@@ -140,7 +142,27 @@ class Sweeper:
         ids: list[str] = self.redis.zrangebyscore(self.keys.open, "-inf", cutoff, start=0, num=SWEEP_LIMIT)
         report.checked = len(ids)
         report.recovered = self._check_open(ids, holdings, unacked)
+        report.expired = self.expire_payloads()
         return report
+
+    def expire_payloads(self, now: float | None = None) -> list[str]:
+        """Tokenise the payloads of tasks that have waited (dead, parked, needs review) longer
+        than GONGQ_FAILED_PAYLOAD_RETENTION_DAYS; returns their ids.
+
+        Each set is scored by when the task entered it, so a sweep reads only the slice between
+        the last sweep's cutoff (a mark in Redis) and this one's: every task is looked at once,
+        not once per sweep for as long as it stays dead.
+        """
+        cutoff = (now if now is not None else time.time()) - self.settings.failed_payload_retention_seconds
+        mark = self.redis.get(self.keys.payload_expiry_mark)
+        low = f"({mark}" if mark else "-inf"
+        expired: list[str] = []
+        for waiting in (self.keys.dead, self.keys.parked, self.keys.needs_review):
+            for task_id in self.redis.zrangebyscore(waiting, low, cutoff):
+                if self.broker.store.expire_payload(task_id):
+                    expired.append(task_id)
+        self.redis.set(self.keys.payload_expiry_mark, repr(cutoff))
+        return expired
 
     def send_if_lost(self, task_ids: Sequence[str]) -> list[str]:
         """Publish those of ``task_ids`` (unchanged for ``lost_after_seconds``) whose message is
@@ -286,6 +308,11 @@ def start_sweeper(
             except Exception:
                 log.exception("sweep failed; trying again next round")
                 continue
+            if report is not None and report.expired:
+                log.info(
+                    "sweeper: payload retention ended for %d unfinished task(s): tokenised, not retryable",
+                    len(report.expired),
+                )
             if report is not None and report.anything:
                 log.warning(
                     "sweeper: %d message(s) of stopped workers put back, %d unsent task(s) published, "

@@ -19,6 +19,7 @@ from producer.webhooks.hubspot import DEFAULT_RULES, EventRule, HubSpotMapping
 from producer.webhooks.metrics import router as metrics_router
 from producer.webhooks.replay import Deliveries
 from producer.webhooks.routes import router
+from producer.webhooks.timeouts import BodyTimeoutMiddleware
 from worker.connections import redis_client
 from worker.keys import Keys
 from worker.settings import Settings, get_settings
@@ -33,9 +34,12 @@ against the operation catalog and enqueues; the Celery workers do the work.
   "<t>.<METHOD>.<path?query>.<raw body>")>`, or the Standard Webhooks headers `webhook-id`,
   `webhook-timestamp`, `webhook-signature` (not on requests with a query string).
 * **POST /erasures** — an erasure list (multipart field `file`, or the raw body), same signature.
-* **GET /metrics** — Prometheus metrics read from Redis (queue depth, tasks, Gong budget); unsigned.
+* **GET /metrics** — Prometheus metrics (queue depth, task counters, Gong budget); needs
+  `Authorization: Bearer <GONGQ_METRICS_TOKEN>`.
 
 Signatures older than 5 minutes are refused (401); nothing is enqueued for a refused request.
+A request body must arrive within GONGQ_WEBHOOK_BODY_TIMEOUT_SECONDS (10 s): a slower one gets 408
+and its connection is closed.
 Each signed request is accepted once: sent again, it enqueues nothing and gets the first answer
 back with its tasks as `duplicates` and `"replayed": true`.
 """
@@ -60,6 +64,7 @@ def create_app(
     app.include_router(router)
     app.include_router(metrics_router)
     install_error_handlers(app)
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.webhook_body_timeout_seconds)
     return app
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from producer.bulk import UnreadableErasureList
 from producer.client import InvalidPayload
 from producer.erase import EmptyErasureList
 from producer.webhooks.replay import DeliveryInProgress
@@ -85,6 +86,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(EmptyErasureList)
     async def _empty_list(request: Request, exc: EmptyErasureList) -> JSONResponse:
+        return _problem(400, str(exc))
+
+    @app.exception_handler(UnreadableErasureList)
+    async def _unreadable_list(request: Request, exc: UnreadableErasureList) -> JSONResponse:
+        # Not UTF-8, or binary: the whole file is refused, in the one sentence `gongq erase` prints.
         return _problem(400, str(exc))
 
     @app.exception_handler(Unprocessable)

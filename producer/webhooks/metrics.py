@@ -2,16 +2,23 @@
 
 The webhook service is the one long-running HTTP server gongq already has, so Prometheus scrapes
 it there (``http://<webhooks>:8000/metrics``). The numbers come from Redis at scrape time
-(:mod:`worker.metrics`), so one replica reports the same picture as any other. The route is not
-signed: it exposes counts only — no task ids, no payloads, no personal data.
+(:mod:`worker.metrics`), so one replica reports the same picture as any other, and a scrape
+costs a fixed handful of Redis commands however many tasks there are.
+
+The route needs ``Authorization: Bearer <GONGQ_METRICS_TOKEN>``: the counts carry no task ids or
+personal data, but an open endpoint on a public webhook host tells anyone the erasure volume
+and invites scrape floods. Without a real token (outside sandbox mode) it is off and answers
+403 naming the setting, rather than being open by default.
 """
 
 from __future__ import annotations
 
-from typing import cast
+import hashlib
+import hmac
+from typing import Annotated, cast
 
 import redis
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from producer.webhooks.deps import SettingsDep
 from worker.connections import redis_client
@@ -20,6 +27,9 @@ from worker.metrics import CONTENT_TYPE, collect, render
 from worker.settings import Settings
 
 router = APIRouter()
+
+#: The challenge a 401 carries (RFC 6750), so a client knows which credentials to send.
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gongq metrics"'}
 
 
 def _metrics_redis(request: Request, settings: Settings) -> redis.Redis[str]:
@@ -30,13 +40,45 @@ def _metrics_redis(request: Request, settings: Settings) -> redis.Redis[str]:
     return cast("redis.Redis[str]", state.metrics_redis)
 
 
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def require_metrics_token(request: Request, settings: SettingsDep) -> None:
+    """Let the request through only with ``Authorization: Bearer <GONGQ_METRICS_TOKEN>``.
+
+    403 while no usable token is configured, 401 (with a Bearer challenge) for a missing or
+    wrong one. Digests of both are compared in constant time, so timing reveals neither the
+    token nor its length.
+    """
+    token = settings.usable_metrics_token()
+    if token is None:
+        raise HTTPException(
+            403,
+            "GET /metrics is off: set GONGQ_METRICS_TOKEN to a secret and have Prometheus send "
+            "it as 'Authorization: Bearer <token>' (README, Monitoring)",
+        )
+    scheme, _, offered = request.headers.get("authorization", "").partition(" ")
+    matches = hmac.compare_digest(_digest(offered.strip()), _digest(token))
+    if scheme.lower() != "bearer" or not matches:
+        raise HTTPException(
+            401, "GET /metrics needs 'Authorization: Bearer <GONGQ_METRICS_TOKEN>'", headers=_CHALLENGE
+        )
+
+
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format 0.0.4."}},
-    summary="Prometheus metrics (queue depth, tasks by status, Gong budget, tokens)",
+    responses={
+        200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format 0.0.4."},
+        401: {"description": "No or a wrong bearer token."},
+        403: {"description": "GONGQ_METRICS_TOKEN is not set: the endpoint is off."},
+    },
+    summary="Prometheus metrics (queue depth, task status changes, Gong budget, tokens)",
 )
-def metrics(request: Request, settings: SettingsDep) -> Response:
+def metrics(
+    request: Request, settings: SettingsDep, _: Annotated[None, Depends(require_metrics_token)]
+) -> Response:
     """Read every metric from Redis now; a plain ``def`` so FastAPI runs the Redis calls in its
     thread pool and a slow scrape never stalls webhook deliveries on the event loop."""
     client = _metrics_redis(request, settings)

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
+from producer import jsonlimits
 from producer.client import Enqueued, GongqClient, InvalidPayload
 from producer.erase import submit_erasure_list
 from producer.webhooks.deps import ClientDep, DeliveriesDep, GongqBody, HubSpotBody, MappingDep
@@ -47,8 +48,11 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 
 
 def _json_body(body: bytes) -> Any:
+    """The parsed body; 400 when it is not JSON or nests deeper than any payload may."""
     try:
-        return json.loads(body)
+        return jsonlimits.loads(body)
+    except jsonlimits.TooDeep as exc:
+        raise BadRequest(f"body is {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
 

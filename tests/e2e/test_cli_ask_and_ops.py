@@ -180,6 +180,14 @@ def test_conversation_history_is_kept_in_redis_per_conversation_id(settings: Set
     assert user_turns == ["hello", "list all users"]
 
 
+def test_a_conversation_expires_after_the_chat_history_ttl(settings: Settings) -> None:
+    short = settings.model_copy(update={"chat_history_ttl_seconds": 120})
+    ask(short, "list all users", extra=("--conversation", "conv-ttl-test"))
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    keys = list(client.scan_iter(f"{settings.key_prefix}:conversation:conv-ttl-test*"))
+    assert keys and all(0 < client.ttl(key) <= 120 for key in keys)
+
+
 def test_sqlite_history_as_in_the_guide(settings: Settings, tmp_path: Path) -> None:
     database = tmp_path / "conversations.db"
     (turn,) = ask(settings, "list all users", extra=("--sqlite", str(database), "-c", "guide"))

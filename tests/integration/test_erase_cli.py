@@ -196,3 +196,50 @@ def test_a_file_with_no_valid_row_exits_1_but_still_reports_every_row(
     result = erase(gongq, str(path), "--json")
     assert result.exit_code == 1
     assert [r["line"] for r in json.loads(result.stdout)["rejected"]] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("email\njörg@müller.example\n".encode("latin-1"), "is not UTF-8 (looks like Latin-1/Windows-1252)"),
+        ("jane@example.com\n".encode("utf-16-le"), "is not UTF-8 (looks like UTF-16 without BOM)"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "is not UTF-8 (looks like binary: a ZIP archive"),
+        (b"a@example.com\n\x00\x01\x02\x03", "is not UTF-8 (looks like binary)"),
+    ],
+    ids=["latin-1", "utf-16-without-bom", "xlsx", "nul-bytes"],
+)
+def test_a_file_that_is_not_utf8_exits_1_with_one_line_and_enqueues_nothing(
+    gongq: CliRunner, tmp_path: Path, tasks_created: Any, content: bytes, message: str
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(content)
+    for flags in ((), ("--json",), ("--dry-run",)):
+        result = erase(gongq, str(path), *flags)
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"error: {path}: the erasure list {message}"), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # no progress bar either
+    assert tasks_created() == 0
+
+
+def test_a_utf16_file_with_a_byte_order_mark_is_enqueued(gongq: CliRunner, tmp_path: Path) -> None:
+    t = tag()
+    path = tmp_path / "excel-unicode.txt"
+    path.write_bytes(f"\ufeffE-Mail\r\nJörg.{t}@Müller.example\r\n".encode("utf-16-le"))
+    result = summary(erase(gongq, str(path), "--json"))
+    assert (result["accepted"], result["rejected"]) == (1, [])
+
+
+def test_rows_with_control_characters_are_rejected_by_line_and_shown_escaped(
+    gongq: CliRunner, tmp_path: Path
+) -> None:
+    t = tag()
+    path = write(
+        tmp_path, "list.txt", f"ok.{t}@example.com\nbad\x1b[2J.{t}@example.com\n\ufffd\ufffd@x.example\n"
+    )
+    result = erase(gongq, str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 accepted, 0 duplicates, 2 rejected" in result.stdout
+    assert "\x1b" not in result.stdout  # the terminal shows the escape, it does not run it
+    assert "\\x1b[2J" in result.stdout
+    assert "U+FFFD" in result.stdout

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from producer.cli_operations import register
 from producer.client import GongqClient
 from producer.flower import (
+    MIN_FLOWER_PASSWORD_LENGTH,
     SANDBOX_FLOWER_PASSWORD,
     FlowerConfig,
     flower_config,
@@ -44,6 +45,38 @@ def _settings(**overrides: Any) -> Settings:
 def test_outside_sandbox_a_missing_or_placeholder_password_refuses_to_start(password: str) -> None:
     with pytest.raises(ConfigurationError, match="GONGQ_FLOWER_PASSWORD"):
         flower_config(_settings(sandbox=False, flower_password=password))
+
+
+@pytest.mark.parametrize("password", ["a", "hunter2", "elevenchars", "  short-one   "])
+def test_outside_sandbox_a_password_shorter_than_12_characters_refuses_to_start(password: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        flower_config(_settings(sandbox=False, flower_password=password))
+    assert str(refused.value) == (  # the same sentence whatever the password: it is never echoed
+        "GONGQ_FLOWER_PASSWORD must be at least 12 characters long outside sandbox mode: Flower's "
+        "basic auth has no lockout, and its API can revoke tasks"
+    )
+
+
+def test_a_password_of_exactly_the_minimum_length_is_accepted_outside_sandbox() -> None:
+    password = "x" * MIN_FLOWER_PASSWORD_LENGTH
+    config = flower_config(_settings(sandbox=False, flower_password=password))
+    assert config.basic_auth == (f"gongq:{password}",)
+
+
+def test_cli_refuses_a_short_password_outside_sandbox_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    settings = _settings(sandbox=False, flower_password="a")
+    monkeypatch.setattr("producer.cli_operations.get_settings", lambda: settings)
+    result = CliRunner().invoke(app, ["flower", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "GONGQ_FLOWER_PASSWORD must be at least 12 characters" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_sandbox_mode_accepts_a_short_password() -> None:
+    assert flower_config(_settings(sandbox=True, flower_password="a")).basic_auth == ("gongq:a",)
 
 
 def test_outside_sandbox_no_auth_needs_local_sandbox_and_loopback() -> None:

@@ -32,7 +32,7 @@ DANA = "234599484848423"
 def ledger(settings: Settings) -> ErasureLedger:
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     keys = Keys(settings.key_prefix)
-    store = TaskStore(client, keys, AuditLog(client, keys, settings.pii_key.get_secret_value()))
+    store = TaskStore(client, keys, AuditLog.from_settings(client, keys, settings))
     return ErasureLedger(client, keys, store, settings)
 
 

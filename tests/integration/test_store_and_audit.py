@@ -34,8 +34,8 @@ def keys() -> Keys:
 
 
 @pytest.fixture()
-def audit(redis_client: redis.Redis, keys: Keys) -> AuditLog:
-    return AuditLog(redis_client, keys)
+def audit(redis_client: redis.Redis, keys: Keys, settings: Settings) -> AuditLog:
+    return AuditLog.from_settings(redis_client, keys, settings)
 
 
 @pytest.fixture()

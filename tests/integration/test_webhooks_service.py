@@ -17,6 +17,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from producer.webhooks.app import create_app
+from tests.conftest import TEST_REDIS_DB
 from worker.keys import Keys
 from worker.settings import Settings
 
@@ -24,8 +25,9 @@ pytestmark = pytest.mark.integration
 
 
 #: Enqueue-only tests use their own Redis database, which no worker consumes: the session's real
-#: worker (DB 13) must not run their tasks against the sandbox while other tests watch its log.
-ENQUEUE_ONLY_DB = 12
+#: worker (DB 13, or GONGQ_TEST_REDIS_DB) must not run their tasks against the sandbox while
+#: other tests watch its log. The one below the session's, so side-by-side sessions keep apart.
+ENQUEUE_ONLY_DB = (TEST_REDIS_DB - 1) % 16
 
 #: A valid create_meeting payload (the sandbox's users).
 MEETING = {
@@ -552,6 +554,114 @@ def test_an_upload_without_a_file_field_or_rows_is_400(api: TestClient, enqueue_
     assert "'file'" in answer.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("content", "looks_like"),
+    [
+        (
+            "email\nJörg@Müller.example\n".encode("cp1252"),
+            "Latin-1/Windows-1252): byte 0xF6 at offset 7 (line 2)",
+        ),
+        ("email\njane@example.com\n".encode("utf-16-le"), "UTF-16 without BOM)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "binary: a PDF document"),
+    ],
+    ids=["latin-1", "utf-16-without-bom", "pdf"],
+)
+def test_an_erasure_list_that_is_not_utf8_is_400_in_one_line_and_enqueues_nothing(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str], content: bytes, looks_like: str
+) -> None:
+    before = task_count(store, enqueue_settings)
+    boundary = "gongq-boundary"
+    multipart = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="list.csv"\r\n\r\n'.encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    for body, content_type in (
+        (content, "text/csv"),
+        (multipart, f"multipart/form-data; boundary={boundary}"),
+    ):
+        headers = {**signed(enqueue_settings, body, "/erasures"), "Content-Type": content_type}
+        answer = api.post("/erasures", content=body, headers=headers)
+        assert answer.status_code == 400, answer.text
+        detail = answer.json()["detail"]
+        assert detail.startswith(f"the erasure list is not UTF-8 (looks like {looks_like}"), detail
+        assert "\n" not in detail
+    assert task_count(store, enqueue_settings) == before
+
+
+def test_an_erasure_list_with_a_utf16_byte_order_mark_is_enqueued(
+    api: TestClient, enqueue_settings: Settings
+) -> None:
+    body = f"\ufeffEmail\r\nutf16.{unique()}@example.com\r\n".encode("utf-16-le")
+    headers = {**signed(enqueue_settings, body, "/erasures"), "Content-Type": "text/csv"}
+    answer = api.post("/erasures", content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert [(a["line"], a["operation"]) for a in answer.json()["accepted"]] == [(2, "erase_email")]
+
+
+def test_a_task_whose_email_holds_a_nul_is_422_naming_the_field_and_enqueues_nothing(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str]
+) -> None:
+    before = task_count(store, enqueue_settings)
+    body = json.dumps(
+        {"operation": "erase_email", "payload": {"emailAddress": "jane\u0000@example.com"}}
+    ).encode()
+    answer = api.post("/webhooks/tasks", content=body, headers=signed(enqueue_settings, body))
+    assert answer.status_code == 422, answer.text
+    assert "emailAddress" in answer.json()["detail"]
+    assert "NUL character (U+0000) at position 5" in answer.json()["detail"]
+    assert task_count(store, enqueue_settings) == before
+
+
 def test_the_openapi_docs_are_served(api: TestClient) -> None:
     assert api.get("/docs").status_code == 200
     assert "/erasures" in api.get("/openapi.json").json()["paths"]
+
+
+# --- bodies nested too deeply -----------------------------------------------------------------
+
+
+def _nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+#: 100,000 levels made json.loads raise RecursionError: a 500. 65 levels parse, but nest deeper
+#: than any payload may (pydantic's serializer, json.dumps and Redis' cjson would fail later).
+DEEP_BODIES = {
+    "100000-levels": _nested(100_000).encode(),
+    "65-levels": _nested(65).encode(),
+    "65-levels-in-a-payload": (
+        '{"operation": "list_users", "payload": {"filter": ' + _nested(63) + "}}"
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("shape", list(DEEP_BODIES))
+@pytest.mark.parametrize("route", ["/webhooks/tasks", "/webhooks/hubspot"])
+def test_a_body_nested_too_deeply_is_400_and_enqueues_nothing(
+    api: TestClient, enqueue_settings: Settings, store: redis.Redis[str], route: str, shape: str
+) -> None:
+    body = DEEP_BODIES[shape]
+    headers = (
+        hubspot_signed(enqueue_settings, body)
+        if route == "/webhooks/hubspot"
+        else signed(enqueue_settings, body)
+    )
+    before = task_count(store, enqueue_settings)
+    answer = api.post(route, content=body, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"] == "body is nested too deeply (more than 64 levels of arrays and objects)"
+    assert task_count(store, enqueue_settings) == before
+
+
+def test_an_erasure_list_line_nested_too_deeply_is_a_rejected_line(
+    api: TestClient, enqueue_settings: Settings
+) -> None:
+    jsonl = ('{"email": "deep.ok@example.com"}\n{"email": ' + _nested(100_000) + "}\n").encode()
+    headers = {**signed(enqueue_settings, jsonl, "/erasures"), "Content-Type": "application/jsonl"}
+    answer = api.post("/erasures", content=jsonl, headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert len(answer.json()["accepted"]) == 1
+    assert [(r["line"], r["reason"]) for r in answer.json()["rejected"]] == [
+        (2, "invalid JSON: nested too deeply (more than 64 levels of arrays and objects)")
+    ]

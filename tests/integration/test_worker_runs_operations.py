@@ -4,6 +4,7 @@ through the real Agents SDK and Composio SDK against the sandbox, and judged fro
 from __future__ import annotations
 
 import hashlib
+import json
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from producer.client import GongqClient, InvalidPayload
 from producer.media_server import serving, tone_wav
 from producer.processes import Processes
+from worker.pii import pii_token
 from worker.store import TaskStatus
 
 pytestmark = pytest.mark.integration
@@ -93,8 +95,10 @@ def test_list_users_returns_the_simulated_company(
     record = client.wait(client.enqueue("list_users", {}).task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result is not None
+    # A finished record keeps personal data only as tokens, whatever the lane.
     emails = {u["email_address"] for u in record.result["users"]}
-    assert "dana.lee@acme-robotics.example" in emails
+    assert pii_token(client.settings.pii_key.get_secret_value(), "dana.lee@acme-robotics.example") in emails
+    assert "dana.lee@acme-robotics.example" not in json.dumps(record.result)
 
 
 def test_typed_task_takes_two_model_requests_one_to_propose_one_to_run_the_approved_call(
@@ -117,7 +121,8 @@ def test_ask_answers_from_the_simulated_users(
     record = client.wait(client.enqueue("ask", {"prompt": "list all users"}).task_id, timeout=60)
     assert record.status is TaskStatus.SUCCEEDED, record.error
     assert record.result is not None
-    assert "dana.lee@acme-robotics.example" in record.result["answer"].lower()
+    dana = pii_token(client.settings.pii_key.get_secret_value(), "dana.lee@acme-robotics.example")
+    assert dana in record.result["answer"] and "acme-robotics.example" not in record.result["answer"]
     assert "GONG_LIST_ALL_USERS_V2_USERS" in record.result["tools_used"]
 
 

@@ -50,6 +50,19 @@ def test_jsonl_accepts_objects_and_strings_and_reports_broken_lines() -> None:
     ]
 
 
+def test_a_jsonl_line_nested_too_deeply_is_a_rejected_line_not_a_crash() -> None:
+    """100,000 levels made json.loads raise RecursionError; 65 levels would parse but nest
+    deeper than any payload (and than Redis' cjson takes further down)."""
+    crash = '{"email": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    parseable = '{"email": "x@y.io", "deep": ' + "[" * 64 + "]" * 64 + "}"
+    parsed = parse_erasure_list(pii_key=KEY, data=f'{{"email": "a@b.io"}}\n{crash}\n{parseable}\n"c@d.io"\n')
+    assert [r.line for r in parsed.rows] == [1, 4]
+    assert [(r.line, r.reason) for r in parsed.rejected] == [
+        (2, "invalid JSON: nested too deeply (more than 64 levels of arrays and objects)"),
+        (3, "invalid JSON: nested too deeply (more than 64 levels of arrays and objects)"),
+    ]
+
+
 def test_idempotency_key_hides_the_identifier_and_ignores_case() -> None:
     key = erasure_key("erase_email", "jane@example.com", KEY)
     assert "jane" not in key

@@ -36,8 +36,8 @@ def test_label_values_and_help_text_are_escaped() -> None:
 
 
 def test_a_family_without_samples_still_declares_itself() -> None:
-    assert render([Metric("gongq_task_retries", "Retries.", "gauge", ())]) == (
-        "# HELP gongq_task_retries Retries.\n# TYPE gongq_task_retries gauge\n"
+    assert render([Metric("gongq_task_status_changes_total", "Changes.", "counter", ())]) == (
+        "# HELP gongq_task_status_changes_total Changes.\n# TYPE gongq_task_status_changes_total counter\n"
     )
 
 
@@ -45,15 +45,16 @@ def test_prometheus_own_parser_reads_the_output() -> None:
     parser = pytest.importorskip("prometheus_client.parser")
     text = render(
         [
-            Metric("gongq_tasks", "By status.", "gauge",
+            Metric("gongq_task_status_changes_total", "Status changes.", "counter",
                    (Sample(2, {"status": "queued", "operation": "erase_email", "lane": "privacy"}),)),
             Metric("gongq_model_tokens_total", "Tokens.", "counter", (Sample(7, {"kind": "output"}),)),
             Metric("gongq_metrics_collect_seconds", "Took.", "gauge", (Sample(0.0123),)),
         ]
     )  # fmt: skip
     families = {f.name: f for f in parser.text_string_to_metric_families(text)}
-    sample = families["gongq_tasks"].samples[0]
+    sample = families["gongq_task_status_changes"].samples[0]
     assert sample.labels == {"status": "queued", "operation": "erase_email", "lane": "privacy"}
     assert sample.value == 2
+    assert families["gongq_task_status_changes"].type == "counter"
     assert families["gongq_model_tokens"].type == "counter"
     assert families["gongq_metrics_collect_seconds"].samples[0].value == pytest.approx(0.0123)

@@ -208,15 +208,33 @@ def test_the_service_refuses_to_start_with_placeholder_secrets_outside_sandbox_m
     webhook_secret: str,
 ) -> None:
     settings = Settings(
-        sandbox=False, webhook_secret=webhook_secret, hubspot_client_secret="hs-real", _env_file=None
+        sandbox=False,
+        webhook_secret=webhook_secret,
+        hubspot_client_secret="hs-real",
+        audit_key="a-real-audit-key",
+        pii_key="a-real-pii-key",
+        _env_file=None,
     )
     with pytest.raises(ConfigurationError, match="GONGQ_WEBHOOK_SECRET"):
         create_app(settings)
 
 
-def test_the_service_starts_with_real_secrets_and_publishes_openapi_docs() -> None:
+def test_the_service_refuses_to_start_without_real_audit_and_pii_keys() -> None:
     settings = Settings(
         sandbox=False, webhook_secret="w-real", hubspot_client_secret="hs-real", _env_file=None
+    )
+    with pytest.raises(ConfigurationError, match="GONGQ_AUDIT_KEY, GONGQ_PII_KEY"):
+        create_app(settings)
+
+
+def test_the_service_starts_with_real_secrets_and_publishes_openapi_docs() -> None:
+    settings = Settings(
+        sandbox=False,
+        webhook_secret="w-real",
+        hubspot_client_secret="hs-real",
+        audit_key="a-real-audit-key",
+        pii_key="a-real-pii-key",
+        _env_file=None,
     )
     schema = create_app(settings).openapi()
     assert {"/webhooks/hubspot", "/webhooks/tasks", "/erasures"} <= set(schema["paths"])

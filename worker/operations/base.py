@@ -8,16 +8,17 @@ pydantic, so producers and the webhook service validate payloads without the age
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
-E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
+# The field types of email addresses and phone numbers, re-exported with the other field types.
+from worker.operations.identifiers import Email as Email
+from worker.operations.identifiers import Phone as Phone
+
 GONG_ID_PATTERN = r"^\d{1,20}$"
 
 
@@ -93,24 +94,6 @@ class PagedResult(RequestResult):
     records: Records | None = None
 
 
-def _normalized_email(value: str) -> str:
-    email = value.strip().lower()
-    if not EMAIL_PATTERN.match(email):
-        raise ValueError(f"not an email address: {value!r}")
-    return email
-
-
-def _normalized_phone(value: str) -> str:
-    digits = re.sub(r"[\s().-]", "", value.strip())
-    if not E164_PATTERN.match(digits):
-        raise ValueError(f"not an E.164 phone number (+ and 7-15 digits): {value!r}")
-    return digits
-
-
-#: An email address, trimmed and lower-cased; invalid ones fail validation with the value.
-Email = Annotated[str, AfterValidator(_normalized_email)]
-#: A phone number in E.164 form (separators removed); anything else fails validation.
-Phone = Annotated[str, AfterValidator(_normalized_phone)]
 #: Gong's numeric-string ids (calls, users, workspaces, profiles, folders): up to 20 digits.
 GongId = Annotated[str, Field(pattern=GONG_ID_PATTERN)]
 #: A date-time with an offset (Gong refuses naive ones), sent as ISO-8601.
