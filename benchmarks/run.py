@@ -22,7 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_model_requests, bench_overhead, bench_recovery, bench_saturation, bench_scaling
+from benchmarks import (
+    bench_metrics,
+    bench_model_requests,
+    bench_overhead,
+    bench_recovery,
+    bench_saturation,
+    bench_scaling,
+)
 from benchmarks.common import NOISE, stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +111,7 @@ BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "webhooks": webhooks,
     "scaling": bench_scaling.run,
     "recovery": bench_recovery.run,
+    "metrics": bench_metrics.run,
 }
 
 
@@ -200,6 +208,27 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             )
             add(f"{head} Gong requests/s (whole run)", r["gong_requests_per_second"], "{:.2f}")
             add(f"{head} tasks/s", r["tasks_per_second"], "{:.2f}")
+    if mt := results.get("metrics"):
+        head = f"Metrics with {mt['records']:,} task records"
+        add(f"{head}: scrape p50 (ms)", mt["scrape_p50_ms_with_records"], "{:.1f}", 50, "<=")
+        add(
+            f"{head}: Redis commands per scrape beyond those with 0 records",
+            mt["redis_commands_per_scrape_with_records"] - mt["redis_commands_per_scrape_empty"],
+            "{:d}" + f" ({mt['redis_commands_per_scrape_with_records']} in all)",
+            0,
+            "=",
+        )
+        hammered, alone = mt["webhooks_with_scrapers"], mt["webhooks_alone"]
+        load = f"{mt['scrapers']} scrapers every {mt['scrape_interval_seconds']:g} s"
+        versus = f" (alone {alone['p50_ms']:.1f}; p99 {hammered['p99_ms']:.1f} vs {alone['p99_ms']:.1f})"
+        add(
+            f"Webhooks ({mt['webhooks_rate']:g}/s) p50 while {load} (ms)",
+            hammered["p50_ms"],
+            "{:.1f}" + versus,
+            20,
+            "<=",
+        )
+        add(f"Webhooks while {load}: non-2xx answers", hammered["non_2xx"], "{:d}", 0, "=")
     if rc := results.get("recovery"):
         head = f"Worker SIGKILL ({rc['tasks']} tasks, default sweep settings)"
         add(f"{head}: seconds until all succeeded", rc["recovery_seconds"], "{:.0f}", 120, "<=")

@@ -39,8 +39,13 @@ _EVENTS = TypeAdapter(list[HubSpotEvent])
 _SUBMISSIONS: TypeAdapter[list[TaskSubmission]] = TypeAdapter(TaskSubmissions)
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "The body cannot be read (not JSON, no file)."},
+    400: {
+        "model": Problem,
+        "description": "The body cannot be read: not JSON, nested too deeply, no file, an erasure list "
+        "that is not UTF-8/UTF-16 text.",
+    },
     401: {"model": Problem, "description": "Signature missing, wrong or older than 5 minutes."},
+    408: {"model": Problem, "description": "The body did not arrive within GONGQ_WEBHOOK_BODY_TIMEOUT_SECONDS."},
     409: {"model": Problem, "description": "The same signed request is being processed right now."},
     422: {"model": Problem, "description": "Readable but invalid; the failing fields are named."},
     503: {"model": Problem, "description": "The task store (Redis) is unavailable; retry later."},

@@ -215,23 +215,39 @@ def test_metrics_need_the_bearer_token(metrics_settings: Settings, store: redis.
             assert "gongq_" not in refused.text
 
 
+def live(settings: Settings, metrics_token: str) -> Settings:
+    """``settings`` outside sandbox mode, with real secrets except the metrics token given."""
+    return settings.model_copy(
+        update={
+            "sandbox": False,
+            "metrics_token": SecretStr(metrics_token),
+            "webhook_secret": SecretStr("a-real-webhook-secret"),
+            "hubspot_client_secret": SecretStr("a-real-hubspot-secret"),
+            "audit_key": SecretStr("a-real-audit-key"),
+            "pii_key": SecretStr("a-real-pii-key"),
+        }
+    )
+
+
 @pytest.mark.parametrize("token", ["", "changeme", "sandbox-metrics-token"])
 def test_metrics_are_off_outside_sandbox_mode_without_a_real_token(
     metrics_settings: Settings, store: redis.Redis[str], token: str
 ) -> None:
-    real = metrics_settings.model_copy(
-        update={
-            "sandbox": False,
-            "metrics_token": SecretStr(token),
-            "webhook_secret": SecretStr("a-real-webhook-secret"),
-            "hubspot_client_secret": SecretStr("a-real-hubspot-secret"),
-            "audit_key": SecretStr("a-real-audit-key"),
-        }
-    )
-    with TestClient(create_app(real)) as api:
+    with TestClient(create_app(live(metrics_settings, token))) as api:
         answer = api.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 403
     assert "GONGQ_METRICS_TOKEN" in answer.json()["detail"]
+
+
+def test_metrics_outside_sandbox_mode_answer_the_configured_token_only(
+    metrics_settings: Settings, store: redis.Redis[str]
+) -> None:
+    settings = live(metrics_settings, "a-long-random-metrics-token")
+    with TestClient(create_app(settings)) as api:
+        assert api.get("/metrics", headers=bearer(settings)).status_code == 200
+        assert (
+            api.get("/metrics", headers={"Authorization": "Bearer sandbox-metrics-token"}).status_code == 401
+        )
 
 
 def test_metrics_never_expose_payloads_or_task_ids(
