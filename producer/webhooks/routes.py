@@ -45,7 +45,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
         "that is not UTF-8/UTF-16 text.",
     },
     401: {"model": Problem, "description": "Signature missing, wrong or older than 5 minutes."},
-    408: {"model": Problem, "description": "The body did not arrive within GONGQ_WEBHOOK_BODY_TIMEOUT_SECONDS."},
+    408: {"model": Problem, "description": "The body took longer than GONGQ_WEBHOOK_BODY_TIMEOUT_SECONDS."},
     409: {"model": Problem, "description": "The same signed request is being processed right now."},
     422: {"model": Problem, "description": "Readable but invalid; the failing fields are named."},
     503: {"model": Problem, "description": "The task store (Redis) is unavailable; retry later."},
