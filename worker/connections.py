@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import redis
+import redis.asyncio
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -28,5 +30,17 @@ def redis_client(settings: Settings) -> redis.Redis[str]:
         decode_responses=True,
         health_check_interval=30,
         retry=redis_retry(),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+
+
+def async_redis_client(settings: Settings) -> redis.asyncio.Redis[str]:
+    """The same client for an event loop (the webhook service's per-request bookkeeping), so a
+    round trip of a few bytes costs no hop to a thread pool."""
+    return redis.asyncio.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        health_check_interval=30,
+        retry=AsyncRetry(ExponentialBackoff(base=0.05, cap=1.0), REDIS_RETRIES),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )

@@ -20,7 +20,7 @@ from producer.webhooks.metrics import router as metrics_router
 from producer.webhooks.replay import Deliveries
 from producer.webhooks.routes import router
 from producer.webhooks.timeouts import BodyTimeoutMiddleware
-from worker.connections import redis_client
+from worker.connections import async_redis_client
 from worker.keys import Keys
 from worker.settings import Settings, get_settings
 
@@ -58,7 +58,7 @@ def create_app(
     app.state.settings = settings
     app.state.client = client or GongqClient(settings, source="webhook")
     app.state.deliveries = Deliveries(
-        redis_client(settings), Keys(settings.key_prefix), settings.pii_key.get_secret_value()
+        async_redis_client(settings), Keys(settings.key_prefix), settings.pii_key.get_secret_value()
     )
     app.state.hubspot_mapping = HubSpotMapping.from_settings(settings, hubspot_rules)
     app.include_router(router)

@@ -18,8 +18,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import redis
-from fastapi.concurrency import run_in_threadpool
+import redis.asyncio
 
 from producer.webhooks.models import WebhookAnswer
 from producer.webhooks.signatures import TOLERANCE_SECONDS
@@ -42,19 +41,19 @@ class DeliveryInProgress(Exception):
 class Deliveries:
     """The fingerprints of accepted signed requests and the answers they got, in Redis."""
 
-    def __init__(self, client: redis.Redis[str], keys: Keys, pii_key: str) -> None:
+    def __init__(self, client: redis.asyncio.Redis[str], keys: Keys, pii_key: str) -> None:
         self._redis = client
         self._keys = keys
         self._pii_key = pii_key
 
-    def claim(self, fingerprint: str) -> str | None:
+    async def claim(self, fingerprint: str) -> str | None:
         """None when this is the first delivery (now claimed), else what the first one left."""
         key = self._keys.webhook_delivery(fingerprint)
-        if self._redis.set(key, _PENDING, nx=True, ex=PENDING_SECONDS):
+        if await self._redis.set(key, _PENDING, nx=True, ex=PENDING_SECONDS):
             return None
-        return self._redis.get(key) or _PENDING
+        return await self._redis.get(key) or _PENDING
 
-    def settle(self, fingerprint: str, answer: WebhookAnswer) -> None:
+    async def settle(self, fingerprint: str, answer: WebhookAnswer) -> None:
         """Keep the first delivery's answer (personal data as tokens) for the rest of the window."""
         kept = scrub(self._pii_key, answer.model_dump(mode="json"))
         for line in kept.get("rejected", []):
@@ -62,17 +61,17 @@ class Deliveries:
             token = pii_token(self._pii_key, line["value"])
             line["reason"] = line["reason"].replace(line["value"], token)
             line["value"] = token
-        self._redis.set(self._keys.webhook_delivery(fingerprint), json.dumps(kept), ex=REMEMBER_SECONDS)
+        await self._redis.set(self._keys.webhook_delivery(fingerprint), json.dumps(kept), ex=REMEMBER_SECONDS)
 
-    def release(self, fingerprint: str) -> None:
+    async def release(self, fingerprint: str) -> None:
         """Forget a claim whose request failed, so the sender's retry is processed."""
-        self._redis.delete(self._keys.webhook_delivery(fingerprint))
+        await self._redis.delete(self._keys.webhook_delivery(fingerprint))
 
     async def once(
         self, fingerprint: str, answer_type: type[Answer], handle: Callable[[], Awaitable[Answer]]
     ) -> Answer:
         """``handle()`` for the first delivery of ``fingerprint``; the remembered answer for a replay."""
-        earlier = await run_in_threadpool(self.claim, fingerprint)
+        earlier = await self.claim(fingerprint)
         if earlier == _PENDING:
             raise DeliveryInProgress("the same signed request is being processed; retry in a moment")
         if earlier is not None:
@@ -80,9 +79,9 @@ class Deliveries:
         try:
             answer = await handle()
         except BaseException:
-            await run_in_threadpool(self.release, fingerprint)
+            await self.release(fingerprint)
             raise
-        await run_in_threadpool(self.settle, fingerprint, answer)
+        await self.settle(fingerprint, answer)
         return answer
 
 

@@ -54,9 +54,16 @@ E164_PATTERN = re.compile(r"\+[1-9][0-9]{6,14}")
 PHONE_SEPARATORS = re.compile(r"[\s().-]")
 
 
+#: The only ASCII characters :func:`unreadable_character` refuses (the C0 controls and DEL):
+#: an ASCII value without them needs no per-character look-up (100,000-row lists are ASCII).
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def unreadable_character(value: str) -> str | None:
     """Why ``value`` cannot be a typed identifier because of one character (the first one found,
     named by code point and 1-based position, never by the value); ``None`` when there is none."""
+    if value.isascii() and _ASCII_CONTROL.search(value) is None:
+        return None
     for position, char in enumerate(value, start=1):
         if char == "\x00":
             return f"contains a NUL character (U+0000) at position {position}"
@@ -107,7 +114,7 @@ def _valid_email_syntax(email: str) -> bool:
     if not at or not local or len(email) > MAX_EMAIL_LENGTH or len(local) > MAX_LOCAL_PART_LENGTH:
         return False
     atoms = local.split(".")
-    if not all(atoms) or not all(_local_part_char(c) for atom in atoms for c in atom):
+    if not all(atoms) or not all(_local_part_char(c) for atom in atoms for c in set(atom)):
         return False
     labels = domain.split(".")
     if len(domain) > MAX_DOMAIN_LENGTH or len(labels) < 2:
@@ -115,7 +122,7 @@ def _valid_email_syntax(email: str) -> bool:
     for label in labels:
         if not 0 < len(label) <= MAX_LABEL_LENGTH or label[0] == "-" or label[-1] == "-":
             return False
-        if not all(_label_char(c) for c in label):
+        if not all(_label_char(c) for c in set(label)):
             return False
     tld = labels[-1]  # ASCII (IDN top-level domains in their xn-- form), never all digits
     return len(tld) >= 2 and tld.isascii() and any(c.isalpha() for c in tld)
