@@ -20,6 +20,7 @@ import redis
 
 from producer.client import GongqClient
 from producer.processes import Processes
+from tests.gongq_cli import run_gongq
 from worker.keys import Keys
 from worker.ledger import ErasureLedger
 from worker.settings import Settings, settings_env
@@ -37,16 +38,7 @@ GUIDE_REQUESTS = [
 
 
 def gongq(settings: Settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **settings_env(settings), "OPENAI_AGENTS_DISABLE_TRACING": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "producer", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_gongq(settings, *args, stdin=stdin)
 
 
 def ask(settings: Settings, *lines: str, extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:

@@ -4,9 +4,6 @@ say why they can no longer be retried. Errors are stored and shown with tokens f
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -14,10 +11,11 @@ import pytest
 import redis
 
 from producer.client import GongqClient
+from tests.gongq_cli import run_gongq
 from worker.broker import Broker
 from worker.keys import Keys
 from worker.pii import pii_token
-from worker.settings import Settings, settings_env
+from worker.settings import Settings
 from worker.store import PayloadExpired, TaskStatus
 from worker.sweeper import Sweeper
 
@@ -102,14 +100,6 @@ def test_gongq_status_shows_tokens_where_an_error_quotes_an_address(settings: Se
         Keys(settings.key_prefix).task(created.task_id),
         mapping={"status": "dead", "error": f"GET .../data-for-email-address?emailAddress={email}: 404"},
     )
-    env = {**os.environ, **settings_env(settings), "OPENAI_AGENTS_DISABLE_TRACING": "1", "COLUMNS": "200"}
     for flags in ((), ("--json",)):
-        shown = subprocess.run(
-            [sys.executable, "-m", "producer", "status", created.task_id, *flags],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
+        shown = run_gongq(settings, "status", created.task_id, *flags, check=True).stdout
         assert email not in shown and pii_token(settings.pii_key.get_secret_value(), email) in shown

@@ -9,9 +9,6 @@ Real worker, real Redis of the test's own, real Flower, the sandbox's Gong with 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +20,10 @@ import redis
 from producer.client import Enqueued, GongqClient
 from producer.media_server import serving, tone_wav
 from producer.processes import Processes, free_port, wait_until
+from tests.gongq_cli import run_gongq
 from tests.integration.flower_helpers import AUTH, start_flower, wait_for_flower_events, wait_for_flower_task
 from worker.keys import Keys
-from worker.settings import Settings, settings_env
+from worker.settings import Settings
 from worker.store import TaskStatus
 
 pytestmark = pytest.mark.integration
@@ -53,16 +51,7 @@ def private(own_processes: Processes, settings: Settings) -> Settings:
 
 
 def _gongq(settings: Settings, *args: str, stdin: str = "") -> str:
-    env = {**os.environ, **settings_env(settings), "OPENAI_AGENTS_DISABLE_TRACING": "1", "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "producer", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = run_gongq(settings, *args, stdin=stdin)
     return done.stdout + done.stderr
 
 
