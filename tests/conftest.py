@@ -1,7 +1,9 @@
-"""Shared fixtures: a real Redis (started if none answers), the sandbox, real worker processes.
+"""Shared fixtures: a real Redis of the session's own, the sandbox, real worker processes.
 
-Integration tests use Redis database 13, flushed once per session, so they never touch the
-data of a demo or a developer's worker on the same server.
+The session starts its own redis-server on a free port (and stops it at the end), so the tests
+flush and fill databases freely and never touch data they did not create — whatever the Redis
+at 127.0.0.1:6379 holds. ``GONGQ_TEST_REDIS_URL`` points them at another server instead, which
+must then be empty (they refuse to run on one that holds data).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import redis
 
 from producer.client import GongqClient
 from producer.processes import Processes
+from worker.errors import ConfigurationError
 from worker.settings import Settings
 
-#: Override with GONGQ_TEST_REDIS_DB to run two test sessions side by side on one Redis.
+#: The database most tests use on the session's Redis (others take the ones below it).
 TEST_REDIS_DB = int(os.environ.get("GONGQ_TEST_REDIS_DB", "13"))
 
 
@@ -29,9 +32,25 @@ def processes() -> Iterator[Processes]:
 
 @pytest.fixture(scope="session")
 def redis_url(processes: Processes) -> str:
-    url = processes.ensure_redis(f"redis://127.0.0.1:6379/{TEST_REDIS_DB}")
-    redis.Redis.from_url(url).flushdb()
-    return url
+    from producer.processes import free_port
+
+    explicit = os.environ.get("GONGQ_TEST_REDIS_URL")
+    if explicit:
+        if redis.Redis.from_url(explicit).info("keyspace"):
+            pytest.exit(
+                f"GONGQ_TEST_REDIS_URL={explicit} holds data; the tests flush several of its databases: "
+                "give them an empty Redis, or unset it to let them start their own",
+                returncode=2,
+            )
+        return f"{explicit.rsplit('/', 1)[0]}/{TEST_REDIS_DB}"
+    try:
+        return processes.ensure_redis(f"redis://127.0.0.1:{free_port()}/{TEST_REDIS_DB}")
+    except ConfigurationError as exc:
+        pytest.exit(
+            f"the tests start a redis-server of their own: {exc}; "
+            "or set GONGQ_TEST_REDIS_URL to an empty Redis",
+            returncode=2,
+        )
 
 
 @pytest.fixture(scope="session")
