@@ -2,6 +2,11 @@
 
 Every command that reports something takes ``--json`` for scripts; errors go to stderr with a
 non-zero exit code and never a traceback for bad input.
+
+Start-up is part of the interface (``gongq status`` in a loop, ``--help`` while typing): this
+module and the ``cli_*`` modules import only Typer at the top; each command imports what it
+uses (settings, Redis, the catalog) in its body, and only the commands that run agents import
+the agent stack (``make bench`` measures each command against ``python -c pass``).
 """
 
 from __future__ import annotations
@@ -15,12 +20,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from producer.cli_support import JsonFlag, console, errors, fail, print_json, redacted
+from producer.cli_support import (
+    JsonFlag,
+    cli_settings,
+    console,
+    errors,
+    fail,
+    print_json,
+    redacted,
+    redis_settings,
+    warn_if_no_worker,
+)
 from worker.errors import GongqError
-from worker.operations import CATALOG
-from worker.settings import get_settings
 
 app = typer.Typer(
     help="gongq: run Gong operations reliably at scale through a Composio Tool Router agent.",
@@ -35,13 +47,17 @@ def ops(
     as_json: JsonFlag = False,
 ) -> None:
     """List the operations producers can enqueue (the catalog), or show one with its example."""
+    from rich.table import Table
+
+    from worker.operations import CATALOG, unknown_operation_message
     from worker.operations.examples import EXAMPLES
 
     selected = list(CATALOG.values())
     if operation is not None:
         if operation not in CATALOG:
-            raise fail(f"unknown operation {operation!r}; `gongq ops` lists them")
+            raise fail(unknown_operation_message(operation))
         selected = [CATALOG[operation]]
+    full = as_json or operation is not None  # the table needs no schema (building 54 costs ~1 s)
     rows: list[dict[str, Any]] = [
         {
             "name": op.name,
@@ -49,8 +65,14 @@ def ops(
             "lane": op.lane.value,
             "slugs": list(op.slugs),
             "description": op.description,
-            "payload_schema": op.payload_model.model_json_schema(by_alias=True),
-            "example": EXAMPLES.get(op.name, {"prompt": "List all users"} if op.is_free_form else {}),
+            **(
+                {
+                    "payload_schema": op.payload_model.model_json_schema(by_alias=True),
+                    "example": EXAMPLES.get(op.name, {"prompt": "List all users"} if op.is_free_form else {}),
+                }
+                if full
+                else {}
+            ),
         }
         for op in selected
     ]
@@ -101,17 +123,27 @@ def enqueue(
         ) from None
     if not isinstance(body, dict):
         raise fail("--payload must be a JSON object")
-    client = GongqClient(get_settings(), source="cli")
+    client = GongqClient(redis_settings(), source="cli")
+    idle_lane = None
     try:
         enqueued = client.enqueue(operation, body, idempotency_key)
+        idle_lane = warn_if_no_worker(client, operation) if not as_json else client.idle_lane(operation)
         record = client.wait(enqueued.task_id, timeout=timeout) if wait else client.status(enqueued.task_id)
     except WaitTimeout as exc:
-        raise fail(str(exc), code=2) from None
+        hint = f" (no live worker consumes the {idle_lane!r} lane)" if idle_lane else ""
+        raise fail(f"{exc}{hint}", code=2) from None
     except GongqError as exc:
         raise fail(str(exc)) from None
     if as_json:
         print_json(
-            redacted({**record.to_json(), "duplicate": enqueued.duplicate, "published": enqueued.published})
+            redacted(
+                {
+                    **record.to_json(),
+                    "duplicate": enqueued.duplicate,
+                    "published": enqueued.published,
+                    "worker_consumes_lane": idle_lane is None,
+                }
+            )
         )
     else:
         note = " (duplicate: the idempotency key already named this task)" if enqueued.duplicate else ""
@@ -125,6 +157,8 @@ def enqueue(
 
 
 def _show_record(record: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(show_header=False)
     shown = ("id", "operation", "status", "parked_cause", "attempts", "source", "error", "summary")
     for key in (*shown, "payload_expired"):
@@ -160,7 +194,7 @@ def status(
     from producer.client import GongqClient
 
     try:
-        record = GongqClient(get_settings()).status(task_id)
+        record = GongqClient(redis_settings()).status(task_id)
     except GongqError as exc:
         raise fail(str(exc)) from None
     shown = redacted(record.to_json())  # personal data as tokens, like the audit
@@ -180,13 +214,18 @@ def worker(
     """Start a Celery worker that runs gongq tasks (erasure lane first)."""
     from producer.processes import WORKER_QUEUES
     from worker.app import celery_app
-    from worker.preflight import preflight
+    from worker.preflight import preflight, wait_for_redis
 
-    settings = get_settings()
+    settings = cli_settings()
+
+    def say(line: str) -> None:
+        console.print(f"gongq worker: {line}", soft_wrap=True, markup=False, highlight=False)
+
     try:
         settings.require_live_secrets()
+        wait_for_redis(settings, say)
         for line in preflight(settings):
-            console.print(f"gongq worker: {line}", soft_wrap=True, markup=False)
+            say(line)
     except GongqError as exc:
         raise fail(f"gongq worker cannot start: {exc}") from None
     importlib.import_module("worker.tasks")  # registers the task with the app
@@ -211,6 +250,20 @@ def sandbox(
     from sandbox.app import serve
     from sandbox.config import SandboxConfig
 
+    url = f"http://{host}:{port}"
+    settings = cli_settings()
+
+    def say(line: str) -> None:
+        errors.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    say(f"gongq sandbox: Gong, Composio and OpenAI stand-ins on {url} (any API key works); Ctrl-C stops it")
+    if url.rstrip("/") != settings.sandbox_url.rstrip("/"):
+        say(
+            f"gongq sandbox: the other gongq commands look for it at {settings.sandbox_url}: "
+            f"set GONGQ_SANDBOX_URL={url}"
+        )
+    if not settings.sandbox:
+        say("gongq sandbox: GONGQ_SANDBOX is off: set GONGQ_SANDBOX=true so workers and producers use it")
     serve(host, port, SandboxConfig.from_env())
 
 
@@ -245,7 +298,7 @@ def ask(
 
     from producer.chat import converse, new_conversation_id
 
-    settings = get_settings()
+    settings = cli_settings()
     conversation_id = conversation or new_conversation_id()
     if not as_json:
         errors.print(f"conversation: {conversation_id}")
@@ -271,7 +324,7 @@ def demo(as_json: JsonFlag = False) -> None:
     from producer.demo import run_demo
 
     try:
-        code = run_demo(get_settings(), as_json=as_json)
+        code = run_demo(cli_settings(), as_json=as_json)
     except GongqError as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)

@@ -11,15 +11,15 @@ The lead registers this command on the main app with ``register(app)``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from producer.cli_support import JsonFlag, console, errors, fail, print_json
-from worker.audit import Anchor, AuditLog, ChainCheck
+from producer.cli_support import JsonFlag, console, errors, fail, print_json, redis_settings
 from worker.errors import GongqError
-from worker.settings import get_settings
+
+if TYPE_CHECKING:
+    from worker.audit import AuditLog, ChainCheck
 
 ACTIONS = ("verify", "checkpoint")
 
@@ -45,6 +45,7 @@ def audit(
 ) -> None:
     """List the audit trail, verify its chain (exit 1 naming the event if broken), or checkpoint it."""
     from producer.client import GongqClient
+    from worker.audit import Anchor
 
     if action is not None and action not in ACTIONS:
         raise fail(
@@ -57,7 +58,7 @@ def audit(
         pinned = None if anchor is None else Anchor.parse(anchor)
     except GongqError as exc:
         raise fail(f"--anchor: {exc}", code=2) from None
-    log = GongqClient(get_settings()).audit
+    log = GongqClient(redis_settings()).audit
     if action is None:
         _list(log, task, as_json)
         return
@@ -125,6 +126,8 @@ def _broken(check: ChainCheck) -> None:
 
 
 def _list(log: AuditLog, task: str | None, as_json: bool) -> None:
+    from rich.table import Table
+
     events = log.events(task)
     if as_json:
         print_json({"events": [e.to_json() for e in events]})

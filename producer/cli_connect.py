@@ -9,13 +9,15 @@ they run at once (the workers would release them within ``connection_recheck_sec
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from producer.cli_support import JsonFlag, console, errors, fail, print_json
+from producer.cli_support import JsonFlag, console, errors, fail, print_json, redis_settings
 from worker.errors import GongqError
-from worker.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from worker.settings import Settings
 
 
 def _release(settings: Settings) -> int:
@@ -37,7 +39,7 @@ def connect(
     from worker.connection import authorization_link, connection_state, wait_until_active
     from worker.toolrouter import ToolRouterSessions
 
-    settings = get_settings()
+    settings = redis_settings()
     sessions = ToolRouterSessions(settings)
     report: dict[str, Any] = {"user_id": settings.user_id, "redirect_url": None, "released": 0}
     try:

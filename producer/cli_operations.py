@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 
-from producer.cli_support import fail
+from producer.cli_support import cli_settings, fail
 from worker.errors import GongqError
-from worker.settings import get_settings
 
 
 def flower(
@@ -44,7 +43,7 @@ def flower(
     """
     from producer.flower import flower_config, serve
 
-    settings = get_settings()
+    settings = cli_settings()
     try:
         config = flower_config(
             settings, port=port, address=address, no_auth=no_auth, local_sandbox=local_sandbox

@@ -11,15 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from producer.cli_support import JsonFlag, console, fail, print_json
-from worker.audit import AuditLog
-from worker.connections import redis_client
-from worker.keys import Keys
-from worker.ledger import ErasureLedger, to_csv
-from worker.settings import get_settings
-from worker.store import TaskStore
+from producer.cli_support import JsonFlag, console, fail, print_json, redis_settings
 
 
 def erasures(
@@ -35,7 +28,15 @@ def erasures(
     as_json: JsonFlag = False,
 ) -> None:
     """The erasure ledger: requested, Gong request id, due date, verified or flagged."""
-    settings = get_settings()
+    from rich.table import Table
+
+    from worker.audit import AuditLog
+    from worker.connections import redis_client
+    from worker.keys import Keys
+    from worker.ledger import ErasureLedger, to_csv
+    from worker.store import TaskStore
+
+    settings = redis_settings()
     client = redis_client(settings)
     keys = Keys(settings.key_prefix)
     store = TaskStore(client, keys, AuditLog.from_settings(client, keys, settings))

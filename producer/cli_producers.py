@@ -8,17 +8,15 @@ to stdout, progress and errors go to stderr, bad input exits non-zero without a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import redis
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
-from producer.cli_support import JsonFlag, console, errors, fail, print_json
+from producer.cli_support import JsonFlag, cli_settings, console, errors, fail, print_json, redis_settings
 from worker.errors import GongqError
-from worker.settings import get_settings
+
+if TYPE_CHECKING:
+    from worker.settings import Settings
 
 _print_json = print_json
 
@@ -42,6 +40,9 @@ def erase(
     rejected rows; 1 = the file cannot be read, is not text, is empty, or has no valid row;
     2 = usage error.
     """
+    import redis
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from producer.bulk import UnreadableErasureList, decode_erasure_list
     from producer.client import GongqClient
     from producer.erase import submit_erasure_list
@@ -55,7 +56,7 @@ def erase(
         text = decode_erasure_list(data)
     except UnreadableErasureList as exc:
         raise fail(f"{file}: {exc}") from None
-    client = GongqClient(get_settings(), source="bulk")
+    client = GongqClient(redis_settings(), source="bulk")
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -87,6 +88,9 @@ def erase(
 
 
 def _show_erasure_report(summary: dict[str, Any], dry_run: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     rejected: list[dict[str, Any]] = summary["rejected"]
     if rejected:
         table = Table("line", "value", "reason", title=f"{len(rejected)} rejected rows")
@@ -114,10 +118,12 @@ def batch(
     as_json: JsonFlag = False,
 ) -> None:
     """Show live counts per status of a batch's tasks (accepted and duplicate ones)."""
+    from rich.table import Table
+
     from producer.client import GongqClient
 
     try:
-        state = GongqClient(get_settings()).batch_status(batch_id)
+        state = GongqClient(redis_settings()).batch_status(batch_id)
     except GongqError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -146,10 +152,41 @@ def webhooks(
     """
     from producer.webhooks.app import serve
 
+    settings = cli_settings()
+    for line in webhook_start_lines(settings, host, port):
+        errors.print(f"gongq webhooks: {line}", soft_wrap=True, markup=False, highlight=False)
     try:
-        serve(host, port, get_settings(), workers=workers)
+        serve(host, port, settings, workers=workers)
     except GongqError as exc:
         raise fail(str(exc)) from None
+
+
+def webhook_start_lines(settings: Settings, host: str, port: int) -> list[str]:
+    """Where the service listens and how to sign for it. The secrets are printed only in
+    sandbox mode, where they are the published placeholders; otherwise only their names."""
+    url = f"http://{host}:{port}"
+    lines = [f"listening on {url} (API docs at {url}/docs); Ctrl-C stops it"]
+    names = (
+        (
+            "POST /webhooks/tasks and /erasures are signed with",
+            "GONGQ_WEBHOOK_SECRET",
+            settings.webhook_secret,
+        ),
+        (
+            "POST /webhooks/hubspot is signed with",
+            "GONGQ_HUBSPOT_CLIENT_SECRET",
+            settings.hubspot_client_secret,
+        ),
+        ("GET /metrics takes the bearer token", "GONGQ_METRICS_TOKEN", settings.metrics_token),
+    )
+    for used_by, name, secret in names:
+        shown = (
+            f"= {secret.get_secret_value()} (the sandbox placeholder)" if settings.sandbox else "(not shown)"
+        )
+        lines.append(f"{used_by} {name} {shown}")
+    if not settings.sandbox and settings.usable_metrics_token() is None:
+        lines.append("GET /metrics answers 403: GONGQ_METRICS_TOKEN is unset or a placeholder")
+    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -13,22 +13,25 @@ The lead registers these commands on the main app with ``register(app)``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from producer.cli_support import JsonFlag, console, fail, print_json
-from worker.audit import AuditLog
-from worker.broker import Broker
-from worker.connections import redis_client
+from producer.cli_support import JsonFlag, console, fail, print_json, redis_settings
 from worker.errors import GongqError
-from worker.keys import Keys
-from worker.operations import get_operation
-from worker.settings import Settings, get_settings
-from worker.store import TaskRecord
+
+if TYPE_CHECKING:
+    from worker.broker import Broker
+    from worker.settings import Settings
+    from worker.store import TaskRecord
 
 
 def _broker(settings: Settings) -> Broker:
+    from worker.audit import AuditLog
+    from worker.broker import Broker
+    from worker.connections import redis_client
+    from worker.keys import Keys
+
     client = redis_client(settings)
     keys = Keys(settings.key_prefix)
     return Broker(client, keys, AuditLog.from_settings(client, keys, settings))
@@ -100,7 +103,9 @@ def retry(
         raise fail("give a task id or --dead (not both)")
     if task_id is not None and (operation is not None or since is not None):
         raise fail("--operation and --since go with --dead")
-    settings = get_settings()
+    from worker.operations import get_operation
+
+    settings = redis_settings()
     try:
         if task_id is not None:
             retried = [retry_task(settings, task_id, force=force)]

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
+
+from worker.errors import GongqError
+
+if TYPE_CHECKING:
+    from producer.client import GongqClient
+    from worker.settings import Settings
 
 console = Console()
 errors = Console(stderr=True)
@@ -49,3 +55,48 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def cli_settings() -> Settings:
+    """The process settings, or a one-line error naming what is wrong with them (a bad value in
+    the environment or .env is a mistake to fix, not a traceback)."""
+    from pydantic import ValidationError
+
+    from worker.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise fail(f"the settings are invalid: {problems}") from None
+    except GongqError as exc:
+        raise fail(str(exc)) from None
+
+
+def redis_settings() -> Settings:
+    """The process settings once Redis answers: a command that needs Redis says in one line,
+    within seconds, which URL did not answer (not after ~35 s of retries and a traceback)."""
+    from worker.connections import require_redis
+
+    settings = cli_settings()
+    try:
+        require_redis(settings)
+    except GongqError as exc:
+        raise fail(str(exc)) from None
+    return settings
+
+
+def warn_if_no_worker(client: GongqClient, operation: str) -> str | None:
+    """Warn (stderr) when no live worker consumes ``operation``'s lane; returns that lane."""
+    lane = client.idle_lane(operation)
+    if lane is not None:
+        errors.print(
+            f"[yellow]warning:[/yellow] no live worker consumes the {lane!r} lane: the task waits "
+            "until one starts (`gongq worker`)",
+            soft_wrap=True,
+            highlight=False,
+        )
+    return lane

@@ -21,6 +21,7 @@ from worker.audit import AuditLog
 from worker.broker import Broker
 from worker.connections import redis_client
 from worker.errors import GongqError, Permanent
+from worker.heartbeat import consumers_of
 from worker.keys import Keys
 from worker.operations import get_operation
 from worker.settings import Settings, get_settings
@@ -295,6 +296,12 @@ class GongqClient:
     def status(self, task_id: str) -> TaskRecord:
         """The current record of ``task_id`` (UnknownTask if none)."""
         return self.store.get(task_id)
+
+    def idle_lane(self, operation: str) -> str | None:
+        """The lane (Celery queue) ``operation`` runs on if no live worker consumes it, else None:
+        a task enqueued there waits until a worker starts, which a producer should be told."""
+        lane = get_operation(operation).lane.value
+        return None if consumers_of(self._redis, self._keys, lane) else lane
 
     def wait(self, task_id: str, timeout: float = 300.0, poll_interval: float = 0.1) -> TaskRecord:
         """Block until the task is terminal (succeeded, failed or dead) or ``timeout`` passes."""

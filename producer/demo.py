@@ -138,7 +138,12 @@ def run_demo(settings: Settings, *, as_json: bool = False) -> int:
             + "\n"
         )
     else:
-        table = Table("operation", "status", "task id", "result", title="gongq demo")
+        table = Table(title="gongq demo")
+        table.add_column("operation")
+        table.add_column("status")
+        # Whole and unwrapped however narrow the terminal: it is what `gongq status` takes.
+        table.add_column("task id", no_wrap=True, min_width=len(records[0].id) if records else 32)
+        table.add_column("result", overflow="fold")
         for r in records:
             style = "green" if r.status.value == "succeeded" else "red"
             table.add_row(r.operation, f"[{style}]{r.status.value}[/{style}]", r.id, _brief(r))

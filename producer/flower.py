@@ -153,6 +153,17 @@ def flower_config(
     return FlowerConfig(port=port, address=address, db=db, basic_auth=(f"{user}:{password}",))
 
 
+def _auth_hint(settings: Settings, config: FlowerConfig) -> str:
+    """How to log in, for the start line: the user always; the password only when it is the
+    sandbox's published default (a real one is never printed)."""
+    if not config.auth:
+        return "auth OFF"
+    user = settings.flower_user.strip()
+    if settings.sandbox and config.basic_auth == (f"{user}:{SANDBOX_FLOWER_PASSWORD}",):
+        return f"basic auth: user {user}, password {SANDBOX_FLOWER_PASSWORD} (the sandbox default)"
+    return f"basic auth: user {user}, password GONGQ_FLOWER_PASSWORD"
+
+
 def task_id_from_args(args: object) -> str | None:
     """The gongq task id in a ``gongq.run`` event's args (Celery sends ``repr([task_id])``)."""
     if not isinstance(args, str) or len(args) > 200:
@@ -278,7 +289,7 @@ def serve(settings: Settings, config: FlowerConfig) -> None:
         "Flower on http://%s:%s (%s), state in %s",
         config.address,
         port,
-        f"basic auth as {settings.flower_user.strip()}" if config.auth else "auth OFF",
+        _auth_hint(settings, config),
         config.db,
     )
     try:

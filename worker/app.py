@@ -9,18 +9,11 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
+from worker.delivery import RUN_TASK as RUN_TASK
+from worker.delivery import visibility_timeout_seconds
 from worker.logs import setup_celery_logging
 from worker.operations import Lane
 from worker.settings import Settings, get_settings
-
-#: The one Celery task: its only argument is a task id (the payload stays in Redis).
-RUN_TASK = "gongq.run"
-
-
-def visibility_timeout_seconds(settings: Settings) -> int:
-    """How long an unacked message waits before kombu itself puts it back: longer than the
-    longest task (the sweeper puts a stopped worker's messages back far sooner)."""
-    return int(settings.task_timeout_seconds * 4 + 60)
 
 
 def create_celery(settings: Settings) -> Celery:

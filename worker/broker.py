@@ -36,8 +36,8 @@ from functools import cached_property
 
 import redis
 
-from worker.app import RUN_TASK
 from worker.audit import AuditLog
+from worker.delivery import RUN_TASK
 from worker.errors import UnknownOperation, UnknownTask
 from worker.keys import Keys
 from worker.operations import Lane, get_operation

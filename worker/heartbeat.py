@@ -16,10 +16,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
-from celery.worker import state
 
 from worker.keys import Keys
 
@@ -45,6 +45,8 @@ class Holdings:
 
 def held_requests() -> tuple[list[str], list[str]]:
     """(message ids, task ids) of the requests this worker holds right now."""
+    from celery.worker import state  # the worker's own; producers read heartbeats without Celery
+
     for _ in range(5):
         try:
             requests = list(state.requests.items())
@@ -57,10 +59,18 @@ def held_requests() -> tuple[list[str], list[str]]:
     return [message_id for message_id, _ in requests], tasks
 
 
-def beat(client: redis.Redis[str], keys: Keys, name: str, interval: float) -> None:
-    """Record that ``name`` is alive for ``MISSED_BEATS`` intervals, with what it holds."""
+def beat(
+    client: redis.Redis[str], keys: Keys, name: str, interval: float, queues: Sequence[str] = ()
+) -> None:
+    """Record that ``name`` is alive for ``MISSED_BEATS`` intervals, with what it holds and the
+    queues (lanes) it consumes."""
     messages, tasks = held_requests()
-    entry = {"until": time.time() + MISSED_BEATS * interval, "messages": messages, "tasks": tasks}
+    entry = {
+        "until": time.time() + MISSED_BEATS * interval,
+        "messages": messages,
+        "tasks": tasks,
+        "queues": list(queues),
+    }
     client.hset(keys.workers, name, json.dumps(entry))
 
 
@@ -104,6 +114,22 @@ def is_alive(client: redis.Redis[str], keys: Keys, name: str) -> bool:
         return False
 
 
+def consumers_of(client: redis.Redis[str], keys: Keys, queue: str) -> int:
+    """How many live workers consume ``queue`` (one whose beat names no queues counts: it is
+    older than this field, and may consume anything). Zero means a task enqueued there waits."""
+    now = time.time()
+    count = 0
+    for raw in client.hvals(keys.workers):
+        try:
+            entry = json.loads(raw)
+            alive = float(entry["until"]) >= now
+        except (ValueError, KeyError, TypeError):
+            continue
+        queues = entry.get("queues") or []
+        count += alive and (not queues or queue in queues)
+    return count
+
+
 class Pulse:
     """Since when this process has beaten without a gap: after a Redis outage every worker's
     heartbeat has lapsed, so nobody may be judged stopped until the live ones beat again."""
@@ -120,7 +146,11 @@ PULSE = Pulse()
 
 
 def start_heartbeat(
-    client: redis.Redis[str], keys: Keys, interval: float, stop: threading.Event | None = None
+    client: redis.Redis[str],
+    keys: Keys,
+    interval: float,
+    stop: threading.Event | None = None,
+    queues: Sequence[str] = (),
 ) -> threading.Thread:
     """A daemon thread beating every ``interval`` seconds (a Redis hiccup skips one beat)."""
     stopping = stop or threading.Event()
@@ -129,7 +159,7 @@ def start_heartbeat(
     def loop() -> None:
         while True:
             try:
-                beat(client, keys, name, interval)
+                beat(client, keys, name, interval, queues)
                 if PULSE.steady_since is None:
                     PULSE.steady_since = time.time()
             except redis.RedisError as exc:

@@ -23,13 +23,11 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+from worker.delivery import RUN_TASK
 from worker.settings import Settings, get_settings
 
 #: Record attributes copied into the JSON object when present (the allowlist; order kept).
 ALLOWED_EXTRAS = ("task_id", "operation", "lane", "attempt", "status", "batch_id", "source")
-
-#: The one Celery task; its first argument is the gongq task id.
-_RUN_TASK = "gongq.run"
 
 
 def _celery_task_context() -> dict[str, str]:
@@ -47,7 +45,7 @@ def _celery_task_context() -> dict[str, str]:
     if celery_id:
         context["celery_task_id"] = str(celery_id)
     args = getattr(request, "args", None) or ()
-    if getattr(task, "name", None) == _RUN_TASK and args and isinstance(args[0], str):
+    if getattr(task, "name", None) == RUN_TASK and args and isinstance(args[0], str):
         context["task_id"] = args[0]
     return context
 

@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from producer.client import GongqClient
+from producer.webhooks.docs import install_docs
 from producer.webhooks.errors import install_error_handlers
 from producer.webhooks.hubspot import DEFAULT_RULES, EventRule, HubSpotMapping
 from producer.webhooks.metrics import router as metrics_router
@@ -28,7 +29,8 @@ DESCRIPTION = """\
 Producers for gongq. Each route checks its signature over the raw body, validates the payloads
 against the operation catalog and enqueues; the Celery workers do the work.
 
-* **POST /webhooks/hubspot** — HubSpot's batched events, signature v3.
+* **POST /webhooks/hubspot** — HubSpot's batched events, signature v3 (`X-HubSpot-Signature-v3`
+  and `X-HubSpot-Request-Timestamp`, in milliseconds).
 * **POST /webhooks/tasks** — `{"operation", "payload", "idempotency_key"}` or a list of them,
   header `X-Gongq-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256(secret,
   "<t>.<METHOD>.<path?query>.<raw body>")>`, or the Standard Webhooks headers `webhook-id`,
@@ -54,7 +56,10 @@ def create_app(
     """The webhook app for ``settings`` (process settings by default); ConfigurationError if unsafe."""
     settings = settings or get_settings()
     settings.require_webhook_secrets()
-    app = FastAPI(title="gongq webhooks", version="0.1.0", description=DESCRIPTION)
+    # The docs pages are served by install_docs from the app's own files, not FastAPI's CDN ones.
+    app = FastAPI(
+        title="gongq webhooks", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.client = client or GongqClient(settings, source="webhook")
     app.state.deliveries = Deliveries(
@@ -64,6 +69,7 @@ def create_app(
     app.include_router(router)
     app.include_router(metrics_router)
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.webhook_body_timeout_seconds)
     return app
 

@@ -1,7 +1,7 @@
 """``GET /metrics``: gongq's operational metrics for Prometheus, on the webhook service.
 
 The webhook service is the one long-running HTTP server gongq already has, so Prometheus scrapes
-it there (``http://<webhooks>:8000/metrics``). The numbers come from Redis at scrape time
+it there (``http://<webhooks>:8780/metrics``). The numbers come from Redis at scrape time
 (:mod:`worker.metrics`), so one replica reports the same picture as any other, and a scrape
 costs a fixed handful of Redis commands however many tasks there are.
 
@@ -18,7 +18,8 @@ import hmac
 from typing import Annotated, cast
 
 import redis
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, Security
+from fastapi.security import HTTPBearer
 
 from producer.webhooks.deps import SettingsDep
 from worker.connections import redis_client
@@ -30,6 +31,15 @@ router = APIRouter()
 
 #: The challenge a 401 carries (RFC 6750), so a client knows which credentials to send.
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gongq metrics"'}
+
+#: The scheme as OpenAPI declares it (and Swagger UI's "Authorize" sends). Documentation only:
+#: with ``auto_error=False`` it never refuses; :func:`require_metrics_token` does the check.
+_BEARER = HTTPBearer(
+    scheme_name="metricsToken",
+    description="`Authorization: Bearer <GONGQ_METRICS_TOKEN>`. Without a usable token configured the "
+    "endpoint is off (403); a missing or wrong token is 401.",
+    auto_error=False,
+)
 
 
 def _metrics_redis(request: Request, settings: Settings) -> redis.Redis[str]:
@@ -69,6 +79,7 @@ def require_metrics_token(request: Request, settings: SettingsDep) -> None:
 @router.get(
     "/metrics",
     response_class=Response,
+    dependencies=[Security(_BEARER)],
     responses={
         200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format 0.0.4."},
         401: {"description": "No or a wrong bearer token."},

@@ -19,6 +19,7 @@ from producer import jsonlimits
 from producer.client import Enqueued, GongqClient, InvalidPayload
 from producer.erase import submit_erasure_list
 from producer.webhooks.deps import ClientDep, DeliveriesDep, GongqBody, HubSpotBody, MappingDep
+from producer.webhooks.docs import gongq_signature_headers, hubspot_signature_headers
 from producer.webhooks.errors import BadRequest, Unprocessable, describe
 from producer.webhooks.hubspot import HubSpotEvent, HubSpotMapping
 from producer.webhooks.models import (
@@ -37,6 +38,12 @@ router = APIRouter()
 
 _EVENTS = TypeAdapter(list[HubSpotEvent])
 _SUBMISSIONS: TypeAdapter[list[TaskSubmission]] = TypeAdapter(TaskSubmissions)
+
+#: The request bodies' schemas for the OpenAPI document, written out in full: a "$ref" would point
+#: at nothing (FastAPI lists only the models of parameters and answers in components/schemas), and
+#: ReDoc refuses the whole document over one dangling reference.
+_EVENT_SCHEMA = HubSpotEvent.model_json_schema()
+_SUBMISSION_SCHEMA = TaskSubmission.model_json_schema()
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {
@@ -85,7 +92,12 @@ def _refs(
     response_model=WebhookAnswer,
     response_model_exclude_none=True,
     responses=_REFUSALS,
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": _EVENTS.json_schema()}}}},
+    openapi_extra={
+        "parameters": hubspot_signature_headers(),
+        "requestBody": {
+            "content": {"application/json": {"schema": {"type": "array", "items": _EVENT_SCHEMA}}}
+        },
+    },
     summary="HubSpot webhook events (signature v3)",
 )
 async def hubspot_events(
@@ -130,18 +142,19 @@ async def _hubspot_events(body: bytes, client: GongqClient, mapping: HubSpotMapp
     response_model_exclude_none=True,
     responses=_REFUSALS,
     openapi_extra={
+        "parameters": gongq_signature_headers(),
         "requestBody": {
             "content": {
                 "application/json": {
                     "schema": {
                         "anyOf": [
-                            TaskSubmission.model_json_schema(ref_template="#/components/schemas/{model}"),
-                            {"type": "array", "items": {"$ref": "#/components/schemas/TaskSubmission"}},
+                            _SUBMISSION_SCHEMA,
+                            {"type": "array", "items": _SUBMISSION_SCHEMA},
                         ]
                     }
                 }
             }
-        }
+        },
     },
     summary="Tasks from any system (X-Gongq-Signature)",
 )
@@ -185,6 +198,7 @@ async def _tasks(body: bytes, client: GongqClient) -> WebhookAnswer:
     response_model_exclude_none=True,
     responses=_REFUSALS,
     openapi_extra={
+        "parameters": gongq_signature_headers(),
         "requestBody": {
             "content": {
                 "multipart/form-data": {
@@ -198,7 +212,7 @@ async def _tasks(body: bytes, client: GongqClient) -> WebhookAnswer:
                 "application/jsonl": {"schema": {"type": "string"}},
                 "text/plain": {"schema": {"type": "string"}},
             }
-        }
+        },
     },
     summary="A privacy-erasure list (CSV, JSONL or one identifier per line)",
 )

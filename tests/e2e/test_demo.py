@@ -1,9 +1,10 @@
-"""`gongq demo --json` end to end, as `make demo` runs it: its own worker, every task succeeds."""
+"""`gongq demo` end to end, as `make demo` runs it: its own worker, every task succeeds."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -33,7 +34,9 @@ def test_demo_runs_every_operation_to_success(settings: Settings) -> None:
     assert all(t["status"] == "succeeded" and t["result"] for t in report["tasks"])
 
 
-def test_demo_starts_its_own_redis_and_sandbox_when_none_answers(tmp_path: object) -> None:
+def test_demo_without_redis_or_sandbox_starts_both_and_keeps_task_ids_whole(tmp_path: object) -> None:
+    """The table mode, in a terminal narrower than the table: each task id stays one copyable
+    32-character word (``gongq status`` takes it), the other columns give way."""
     from producer.processes import free_port
 
     env = {
@@ -41,8 +44,18 @@ def test_demo_starts_its_own_redis_and_sandbox_when_none_answers(tmp_path: objec
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
         "GONGQ_SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
         "OPENAI_AGENTS_DISABLE_TRACING": "1",
+        "COLUMNS": "80",
     }
-    done = subprocess.run([sys.executable, "-m", "producer", "demo", "--json"], env=env, capture_output=True,
-                          text=True, timeout=300, check=False, cwd=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "producer", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=str(tmp_path),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout)["succeeded"] == 6
+    assert "6 of 6 tasks succeeded" in done.stdout
+    task_ids = re.findall(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", done.stdout)
+    assert len(set(task_ids)) == 6, done.stdout

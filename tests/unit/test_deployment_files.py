@@ -100,10 +100,17 @@ def test_the_worker_scales(services: dict[str, Any]) -> None:
     assert worker["depends_on"]["sandbox"]["required"] is False
 
 
+def test_redis_is_published_on_the_host_loopback_only(services: dict[str, Any]) -> None:
+    """`docker compose up -d redis` gives gongq on the host the Redis REDIS_URL defaults to."""
+    assert services["redis"]["ports"] == ["127.0.0.1:6379:6379"]
+    default = Settings.model_fields["redis_url"].default
+    assert default.startswith("redis://127.0.0.1:6379/")
+
+
 def test_webhooks_and_flower_listen_on_their_published_ports(services: dict[str, Any]) -> None:
-    assert services["webhooks"]["command"] == ["gongq", "webhooks", "--host", "0.0.0.0", "--port", "8000"]
-    assert services["webhooks"]["ports"] == ["8000:8000"]
-    assert "8000/healthz" in " ".join(services["webhooks"]["healthcheck"]["test"])
+    assert services["webhooks"]["command"] == ["gongq", "webhooks", "--host", "0.0.0.0", "--port", "8780"]
+    assert services["webhooks"]["ports"] == ["8780:8780"]
+    assert "127.0.0.1:8780/healthz" in " ".join(services["webhooks"]["healthcheck"]["test"])
     flower = services["flower"]
     assert flower["command"] == ["gongq", "flower", "--address", "0.0.0.0"]
     assert flower["ports"] == ["5555:5555"]
@@ -141,6 +148,39 @@ def _cli_commands() -> dict[str, Any]:
     for name, command in get_command(extra).commands.items():  # type: ignore[attr-defined]
         commands.setdefault(name, command)
     return commands
+
+
+def test_the_webhook_port_is_the_cli_default_everywhere(services: dict[str, Any]) -> None:
+    """One port for the webhook service: `gongq webhooks`' default is what compose runs, publishes
+    and healthchecks, and no deployment file or doc names another one."""
+    (port_option,) = [param for param in _cli_commands()["webhooks"].params if "--port" in param.opts]
+    port = str(port_option.default)
+    assert port == "8780"
+    webhooks = services["webhooks"]
+    command = webhooks["command"]
+    assert command[command.index("--port") + 1] == port
+    assert webhooks["ports"] == [f"{port}:{port}"]
+    assert f"127.0.0.1:{port}/healthz" in " ".join(webhooks["healthcheck"]["test"])
+    texts = [COMPOSE, DOCKERFILE, ROOT / ".env.example", *sorted((ROOT / "docs").glob("*.md"))]
+    texts += sorted((ROOT / "examples").glob("*"))
+    for path in texts:
+        assert not re.search(r"(?<![0-9])8000(?![0-9])", path.read_text()), f"{path.name} names port 8000"
+
+
+def test_the_compose_file_states_the_compose_version_it_needs(services: dict[str, Any]) -> None:
+    """The first line names the minimum Docker Compose version, which the features used need:
+    env_file entries with ``required`` came in Compose 2.24.0, depends_on ``required`` in 2.20.2."""
+    first = COMPOSE.read_text().splitlines()[0]
+    found = re.fullmatch(r"# Needs Docker Compose v(\d+)\.(\d+)\.(\d+) or newer.*", first)
+    assert found, f"docker-compose.yml must start with its minimum Compose version, not {first!r}"
+    version = tuple(int(part) for part in found.groups())
+    needed = (2, 0, 0)
+    for service in services.values():
+        if any(isinstance(entry, dict) and "required" in entry for entry in service.get("env_file", [])):
+            needed = max(needed, (2, 24, 0))
+        if any(isinstance(dep, dict) and "required" in dep for dep in service.get("depends_on", {}).values()):
+            needed = max(needed, (2, 20, 2))
+    assert version == needed, f"the file needs Compose {'.'.join(map(str, needed))}, says {version}"
 
 
 def test_every_service_command_is_a_gongq_command_with_real_options(services: dict[str, Any]) -> None:

@@ -84,9 +84,22 @@ def test_erasures_are_destructive_and_ride_the_privacy_lane() -> None:
         assert CATALOG[name].lane is Lane.PRIVACY
 
 
-def test_unknown_operation_names_the_known_ones() -> None:
-    with pytest.raises(UnknownOperation, match="known operations: add_call"):
-        get_operation("erase_everything")
+def test_a_mistyped_operation_suggests_the_close_names() -> None:
+    with pytest.raises(UnknownOperation) as refused:
+        get_operation("add_cal")
+    assert str(refused.value) == (
+        "unknown operation 'add_cal'; did you mean 'add_call' or 'add_call_media'? "
+        f"(`gongq ops` lists the {len(CATALOG)} operations)"
+    )
+
+
+def test_an_unknown_operation_with_no_close_name_points_at_the_catalog() -> None:
+    with pytest.raises(UnknownOperation) as refused:
+        get_operation("teleport")
+    assert (
+        str(refused.value)
+        == f"unknown operation 'teleport' (`gongq ops` lists the {len(CATALOG)} operations)"
+    )
 
 
 def test_email_is_trimmed_and_lower_cased_into_gong_argument_names() -> None:

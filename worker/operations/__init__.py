@@ -8,6 +8,8 @@ its kind (read, write, destructive), its Composio slug and its priority lane.
 
 from __future__ import annotations
 
+import difflib
+
 from worker.errors import UnknownOperation
 from worker.operations import (
     ask,
@@ -71,6 +73,7 @@ __all__ = [
     "Result",
     "by_slug",
     "get_operation",
+    "unknown_operation_message",
 ]
 
 CATALOG: dict[str, Operation] = {
@@ -85,8 +88,15 @@ def get_operation(name: str) -> Operation:
     try:
         return CATALOG[name]
     except KeyError:
-        known = ", ".join(sorted(CATALOG))
-        raise UnknownOperation(f"unknown operation {name!r}; known operations: {known}") from None
+        raise UnknownOperation(unknown_operation_message(name)) from None
+
+
+def unknown_operation_message(name: str) -> str:
+    """Why ``name`` is refused, suggesting the closest names (a typo is the usual cause, and a
+    list of every operation hides the one that was meant)."""
+    close = difflib.get_close_matches(name, CATALOG, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown operation {name!r}{hint} (`gongq ops` lists the {len(CATALOG)} operations)"
 
 
 def by_slug(slug: str) -> Operation | None:

@@ -40,7 +40,7 @@ class Lane(StrEnum):
 class Payload(BaseModel):
     """Base of payload models: strict about unknown fields, accepts pythonic or Composio names."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
 
     #: The Composio argument that carries a file (``{name, mimetype, s3key}`` once staged).
     file_argument: ClassVar[str | None] = None
@@ -66,13 +66,13 @@ class NoArguments(Payload):
 class Result(BaseModel):
     """Base of result models: Gong answers with more fields than we name, so extras are ignored."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class GongRecord(BaseModel):
     """An item Gong returns in a list: the fields we name are typed, the rest are kept as given."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class Records(Result):
