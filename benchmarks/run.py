@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import (
+    bench_cli_startup,
     bench_metrics,
     bench_model_requests,
     bench_overhead,
@@ -112,6 +113,7 @@ BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "scaling": bench_scaling.run,
     "recovery": bench_recovery.run,
     "metrics": bench_metrics.run,
+    "cli_startup": bench_cli_startup.run,
 }
 
 
@@ -229,6 +231,17 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "<=",
         )
         add(f"Webhooks while {load}: non-2xx answers", hammered["non_2xx"], "{:d}", 0, "=")
+    if cli := results.get("cli_startup"):
+        floor = cli["python_c_pass_s"]
+        add(f"CLI start-up: python -c pass, the floor (s, median of {cli['runs']})", floor, "{:.3f}")
+        for command, seconds in cli["commands_s"].items():
+            add(
+                f"CLI start-up: {command} (s, start to exit)",
+                seconds,
+                "{:.3f}" + f" ({seconds / floor:.0f}x the floor)",
+                cli["goal_s"],
+                "<=",
+            )
     if rc := results.get("recovery"):
         head = f"Worker SIGKILL ({rc['tasks']} tasks, default sweep settings)"
         add(f"{head}: seconds until all succeeded", rc["recovery_seconds"], "{:.0f}", 120, "<=")

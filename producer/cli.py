@@ -57,7 +57,7 @@ def ops(
         if operation not in CATALOG:
             raise fail(unknown_operation_message(operation))
         selected = [CATALOG[operation]]
-    full = as_json or operation is not None  # the table needs no schema (building 54 costs ~1 s)
+    full = as_json or operation is not None  # the table needs no schema (all 54 cost ~85 ms)
     rows: list[dict[str, Any]] = [
         {
             "name": op.name,
