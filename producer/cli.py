@@ -339,5 +339,16 @@ importlib.import_module("producer.cli_audit").register(app)  # audit
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. A Redis failure no command caught (Redis lost in the middle
+    of a command, after its retries) is one line naming the URL and exit 1, not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        redis_module = sys.modules.get("redis")  # never imported: it cannot be a Redis error
+        if redis_module is None or not isinstance(exc, redis_module.RedisError):
+            raise
+        from worker.connections import shown_url
+
+        url = shown_url(cli_settings().redis_url)
+        failure = fail(f"Redis at {url} failed during the command: {type(exc).__name__}: {exc}")
+        raise SystemExit(failure.exit_code) from None

@@ -179,3 +179,33 @@ def test_enqueue_does_not_warn_while_a_worker_consumes_the_lane(
     assert done.returncode == 0, done.stderr
     assert '"worker_consumes_lane": true' in done.stdout
     assert "warning" not in done.stderr
+
+
+def test_a_redis_failure_in_the_middle_of_a_command_is_one_line_not_a_traceback(
+    settings: Settings, own_processes: Processes
+) -> None:
+    port = free_port()
+    # A Redis that answers PING (so the command starts) but refuses the read `gongq status` makes.
+    own_processes.start(
+        "redis-no-hgetall",
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--rename-command",
+            "HGETALL",
+            "",
+        ],
+    )
+    broken = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    wait_until(lambda: "Ready to accept" in own_processes.log_tail("redis-no-hgetall"), 10, "redis-server")
+    done = run_gongq(broken, "status", "some-task")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: Redis at redis://127.0.0.1:{port}/0 failed during the command: ResponseError: "
+        "unknown command 'HGETALL', with args beginning with: 'gongq:task:some-task'"
+    ]
