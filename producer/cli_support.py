@@ -62,15 +62,16 @@ def cli_settings() -> Settings:
     the environment or .env is a mistake to fix, not a traceback)."""
     from pydantic import ValidationError
 
-    from worker.settings import get_settings
+    from worker.settings import Settings, env_name, get_settings
+
+    def where(loc: tuple[int | str, ...]) -> str:
+        name = str(loc[0]) if loc else ""
+        return env_name(name) if name in Settings.model_fields else name or "settings"
 
     try:
         return get_settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
-            for error in exc.errors()
-        )
+        problems = "; ".join(f"{where(error['loc'])}: {error['msg']}" for error in exc.errors())
         raise fail(f"the settings are invalid: {problems}") from None
     except GongqError as exc:
         raise fail(str(exc)) from None

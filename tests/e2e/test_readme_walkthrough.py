@@ -209,3 +209,19 @@ def test_a_redis_failure_in_the_middle_of_a_command_is_one_line_not_a_traceback(
         f"error: Redis at redis://127.0.0.1:{port}/0 failed during the command: ResponseError: "
         "unknown command 'HGETALL', with args beginning with: 'gongq:task:some-task'"
     ]
+
+
+def test_an_invalid_setting_is_one_line_naming_its_variable(settings: Settings) -> None:
+    env = {**_env(settings), "GONGQ_WORKER_CONCURRENCY": "lots"}
+    done = subprocess.run(
+        [sys.executable, "-m", "producer", "status", "some-task"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: the settings are invalid: GONGQ_WORKER_CONCURRENCY: Input should be a valid integer, unable "
+        "to parse string as an integer"
+    ]
