@@ -25,7 +25,6 @@ from worker.settings import Settings
 #: A goal counts as missed only when the figure is off by more than this fraction.
 NOISE = 0.05
 
-
 @dataclass
 class Stack:
     """A private redis-server and sandbox, plus the processes started for one benchmark."""

@@ -8,8 +8,9 @@ through the ``/_sandbox/`` control endpoints.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Literal, cast, get_args
 
 #: Where a successful Gong body sits in a multi-execute item: ``response.data`` (``flat``) or
@@ -18,6 +19,33 @@ SuccessData = Literal["flat", "nested"]
 #: How a Gong non-2xx reaches the item's error text (docs/fidelity-toolrouter.md): no public
 #: source shows Composio's wording, so each is an alternative a consumer must handle.
 GongFailure = Literal["text", "requests", "opaque", "fields"]
+
+#: Pins the sandbox's calendar (``YYYY-MM-DD``); unset, it is today's UTC date.
+TODAY_ENV = "GONGQ_SANDBOX_TODAY"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def sandbox_today() -> date:
+    """The sandbox's calendar day: ``GONGQ_SANDBOX_TODAY`` if set (and not empty), else the
+    real current UTC date.
+
+    The one place the sandbox learns what day it is: the model's calendar
+    (:attr:`SandboxConfig.model_today`) defaults to it and the Gong seed is anchored on that
+    field, so "last week" and the seeded calls always agree. A value that is not a
+    ``YYYY-MM-DD`` date is a ``ValueError`` naming the variable.
+    """
+    raw = os.environ.get(TODAY_ENV, "").strip()
+    if not raw:
+        return datetime.now(UTC).date()
+    try:
+        if not _ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"{TODAY_ENV}={raw!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-11-02), "
+            "or unset it to use today's UTC date"
+        ) from None
 
 
 @dataclass
@@ -40,9 +68,10 @@ class SandboxConfig:
     gong_base_url: str | None = None
     #: Seed of the pseudo-random fault injector, so runs with faults are reproducible.
     fault_seed: int = 1234
-    #: The sandbox model's calendar: "last week" and "recent" are relative to this day, which
-    #: is pinned to the seed's data (October 2026) so such requests always find some.
-    model_today: date = date(2026, 11, 2)
+    #: The sandbox's calendar: the model reads "last week", "recent" and "tomorrow" against
+    #: this day, and the Gong seed is anchored on it (its calls end the day before), so such
+    #: requests always find data. Today's UTC date unless env ``GONGQ_SANDBOX_TODAY`` pins it.
+    model_today: date = field(default_factory=sandbox_today)
     #: Who the connected Gong account belongs to; the model reads "me" and "my team" as this
     #: user and their direct reports.
     account_owner_email: str = "dana.lee@acme-robotics.example"
@@ -65,6 +94,7 @@ class SandboxConfig:
         """Read ``GONGQ_SANDBOX_*`` overrides; the sandbox has no other configuration source."""
         config = cls()
         env = os.environ
+        config.model_today = sandbox_today()  # GONGQ_SANDBOX_TODAY, read as the field default reads it
         if "GONGQ_SANDBOX_MODEL_LATENCY" in env:
             config.model_latency_seconds = float(env["GONGQ_SANDBOX_MODEL_LATENCY"])
         if "GONGQ_SANDBOX_ERASURE_DELAY" in env:

@@ -20,6 +20,14 @@ from producer.processes import Processes
 from worker.errors import ConfigurationError
 from worker.settings import Settings
 
+#: The sandbox's calendar day in every test: many tests quote absolute dates of the seeded data
+#: (October 2026), which moves with the sandbox's "today" (today's UTC date unless pinned). Set
+#: here, before any fixture makes a ``SandboxConfig`` (read then, not at import), so in-process
+#: sandboxes and the ones the session starts (they inherit this environment) agree. Assigned,
+#: not defaulted, so a developer's own ``GONGQ_SANDBOX_TODAY`` cannot shift the suite's data.
+TEST_TODAY = "2026-11-02"
+os.environ["GONGQ_SANDBOX_TODAY"] = TEST_TODAY
+
 #: The database most tests use on the session's Redis (others take the ones below it).
 TEST_REDIS_DB = int(os.environ.get("GONGQ_TEST_REDIS_DB", "13"))
 

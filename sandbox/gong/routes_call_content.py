@@ -25,7 +25,6 @@ from sandbox.gong.http import (
     parse_datetime,
     string_list,
 )
-from sandbox.gong.seed_content import TRACKERS
 from sandbox.gong.state import GongState
 
 CONTEXTS = {"None", "Basic", "Extended"}
@@ -153,7 +152,7 @@ def _content(state: GongState, call: dict[str, Any], chosen: dict[str, Any]) -> 
     }
     out = {k: v for k, v in full.items() if chosen.get(k)}
     if chosen.get("trackers"):
-        relevant = [t for t in TRACKERS if t["workspaceId"] == call["workspaceId"]]
+        relevant = [t for t in state.trackers if t["workspaceId"] == call["workspaceId"]]
         out["trackers"] = analysis.trackers(
             relevant, transcript, occurrences=bool(chosen.get("trackerOccurrences"))
         )

@@ -20,7 +20,6 @@ from starlette.datastructures import UploadFile
 
 from sandbox.gong.errors import GongError, ok
 from sandbox.gong.http import check_email, json_body, json_object, one_of, parse_datetime, require
-from sandbox.gong.seed_admin import CRM_SCHEMA
 from sandbox.gong.state import GongState
 
 UPLOAD_TYPES = {"ACCOUNT", "CONTACT", "DEAL", "LEAD", "BUSINESS_USER", "STAGE"}
@@ -198,7 +197,7 @@ def register(router: APIRouter, state: GongState) -> None:
         integration(query["integrationId"])
         wanted = request.query_params.get("objectType")
         types = [one_of(wanted, "objectType", READ_TYPES)] if wanted else sorted(READ_TYPES)
-        return ok({"objectTypeToSelectedFields": {t: CRM_SCHEMA[t] for t in types}})
+        return ok({"objectTypeToSelectedFields": {t: state.crm_schema[t] for t in types}})
 
     @router.get("/v2/crm/request-status")
     async def request_status(request: Request) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def register(router: APIRouter, state: GongState) -> None:
                         "flowInstanceId": f"88{len(state.flow_instances) + 1:016d}",
                         "flowInstanceOwnerEmail": owner["emailAddress"],
                         "flowInstanceOwnerFullName": f"{owner['firstName']} {owner['lastName']}",
-                        "flowInstanceCreateDate": "2026-11-01T00:00:00Z",
+                        "flowInstanceCreateDate": seed.zulu(state.anchor),
                         "flowInstanceStatus": "Running",
                         "workspaceId": seed.WORKSPACES[0]["id"],
                         "exclusive": flow["exclusive"],

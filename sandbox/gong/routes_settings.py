@@ -15,7 +15,6 @@ from sandbox.gong import seed
 from sandbox.gong.errors import GongError, ok
 from sandbox.gong.http import one_of, paginate, parse_datetime
 from sandbox.gong.seed_admin import LOG_TYPES
-from sandbox.gong.seed_content import SCORECARDS, TRACKERS
 from sandbox.gong.state import GongState
 
 WORKSPACE_IDS = {w["id"] for w in seed.WORKSPACES}
@@ -35,15 +34,19 @@ def _person(user: dict[str, Any]) -> dict[str, Any]:
 def register(router: APIRouter, state: GongState) -> None:
     @router.get("/v2/settings/scorecards")
     async def scorecards() -> dict[str, Any]:
-        if not SCORECARDS:
+        if not state.scorecards:
             raise GongError(404, "No scorecards found")
-        return ok({"scorecards": SCORECARDS})
+        return ok({"scorecards": state.scorecards})
 
     @router.get("/v2/settings/trackers")
     async def trackers(request: Request) -> dict[str, Any]:
         workspace = _workspace(request.query_params.get("workspaceId"))
         return ok(
-            {"keywordTrackers": [t for t in TRACKERS if workspace is None or t["workspaceId"] == workspace]}
+            {
+                "keywordTrackers": [
+                    t for t in state.trackers if workspace is None or t["workspaceId"] == workspace
+                ]
+            }
         )
 
     @router.get("/v2/library/folders")

@@ -1,16 +1,37 @@
 """Deterministic seed data: a small, realistic company ("Acme Robotics") and its customers.
 
-Everything is derived from fixed values and a fixed reference date (2026-11-01), never from the
-clock or an unseeded random generator, so every sandbox starts from the same state.
+Everything is derived from fixed values and one anchor, never from an unseeded random generator.
+The anchor (:func:`reference_date`) is 00:00 UTC on the day before the sandbox's calendar day
+(``SandboxConfig.model_today``: today's UTC date, or env ``GONGQ_SANDBOX_TODAY``), so the seeded
+calls end shortly before "today" and the model's "last week" finds some. The builders take the
+anchor as an argument (``GongState`` passes it): every timestamp keeps a fixed offset from it, so
+the same day gives the same state, and ``GONGQ_SANDBOX_TODAY=2026-11-02`` the original one
+(anchor 2026-11-01, calls through October 2026).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-REFERENCE_DATE = datetime(2026, 11, 1, tzinfo=UTC)
 COMPANY_DOMAIN = "acme-robotics.example"
+
+
+def reference_date(today: date) -> datetime:
+    """The seed's anchor for the calendar day ``today``: 00:00 UTC the day before."""
+    return datetime.combine(today - timedelta(days=1), time(), UTC)
+
+
+def at(anchor: datetime, days: float, hours: float = 0) -> datetime:
+    """``days`` (negative: before) and ``hours`` after ``anchor``."""
+    return anchor + timedelta(days=days, hours=hours)
+
+
+def zulu(moment: datetime) -> str:
+    """ISO 8601 with a ``Z`` suffix (the form Gong uses in many bodies)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 WORKSPACES = [
     {"id": "623457276584334", "name": "Sales", "description": "New business and expansion"},
     {"id": "623457276584335", "name": "Customer Success", "description": "Renewals and onboarding"},
@@ -32,7 +53,7 @@ _USERS = [
 ]
 
 
-def users() -> list[dict[str, Any]]:
+def users(anchor: datetime) -> list[dict[str, Any]]:
     """Gong User objects (GET /v2/users item shape)."""
     out = []
     for index, (uid, first, last, title, manager) in enumerate(_USERS):
@@ -41,7 +62,7 @@ def users() -> list[dict[str, Any]]:
             {
                 "id": uid,
                 "emailAddress": email,
-                "created": (REFERENCE_DATE - timedelta(days=400 - 20 * index)).isoformat(),
+                "created": at(anchor, -(400 - 20 * index)).isoformat(),
                 "active": True,
                 "emailAliases": [],
                 "trustedEmailAddress": email,
@@ -115,19 +136,20 @@ CONTACTS = [
 _TOPICS = ["Discovery", "Demo", "Pricing", "Security review", "Onboarding kickoff"]
 
 
-def calls() -> list[dict[str, Any]]:
-    """20 calls over October 2026, each hosted by a user with one or two external contacts."""
+def calls(anchor: datetime) -> list[dict[str, Any]]:
+    """20 calls over the 30 days before ``anchor``, each hosted by a user with one external contact."""
+    people = users(anchor)
     out = []
     for n in range(20):
         host = _USERS[n % 8][0]
         contact = CONTACTS[n % len(CONTACTS)]
-        started = REFERENCE_DATE - timedelta(days=30 - n * 1.5, hours=-(9 + n % 7))
+        started = at(anchor, -(30 - n * 1.5), 9 + n % 7)
         call_id = f"77823422740259{37800 + n:05d}"
         parties = [
             {
                 "id": f"{call_id}1",
                 "userId": host,
-                "emailAddress": next(u["emailAddress"] for u in users() if u["id"] == host),
+                "emailAddress": next(u["emailAddress"] for u in people if u["id"] == host),
                 "name": None,
                 "affiliation": "Internal",
                 "speakerId": f"{call_id}1",
@@ -171,14 +193,14 @@ def calls() -> list[dict[str, Any]]:
     return out
 
 
-def emails() -> list[dict[str, Any]]:
+def emails(anchor: datetime) -> list[dict[str, Any]]:
     """A few emails between reps and contacts (data-privacy lookup ``emails`` items)."""
     return [
         {
             "id": f"{i:032x}",
             "from": c["email"],
             "to": _USERS[i % 5][0],
-            "sentTime": (REFERENCE_DATE - timedelta(days=10 + i)).isoformat(),
+            "sentTime": at(anchor, -(10 + i)).isoformat(),
             "mailbox": "inbox",
             "messageHash": f"{(i + 1) * 982451653:032x}"[-32:],
         }
@@ -186,7 +208,7 @@ def emails() -> list[dict[str, Any]]:
     ]
 
 
-def flows() -> list[dict[str, Any]]:
+def flows(anchor: datetime) -> list[dict[str, Any]]:
     return [
         {
             "id": "1695493301223590792",
@@ -194,7 +216,7 @@ def flows() -> list[dict[str, Any]]:
             "folderId": "501",
             "folderName": "Company flows",
             "visibility": "Company",
-            "creationDate": "2026-09-01T09:00:00Z",
+            "creationDate": zulu(at(anchor, -61, 9)),
             "exclusive": False,
             "ownerEmail": f"dana.lee@{COMPANY_DOMAIN}",
         },
@@ -204,7 +226,7 @@ def flows() -> list[dict[str, Any]]:
             "folderId": "501",
             "folderName": "Company flows",
             "visibility": "Company",
-            "creationDate": "2026-08-15T09:00:00Z",
+            "creationDate": zulu(at(anchor, -78, 9)),
             "exclusive": True,
             "ownerEmail": f"dana.lee@{COMPANY_DOMAIN}",
         },
@@ -214,7 +236,7 @@ def flows() -> list[dict[str, Any]]:
             "folderId": "502",
             "folderName": "Personal",
             "visibility": "Personal",
-            "creationDate": "2026-10-01T09:00:00Z",
+            "creationDate": zulu(at(anchor, -31, 9)),
             "exclusive": False,
             "ownerEmail": f"omar.haddad@{COMPANY_DOMAIN}",
         },
@@ -225,7 +247,7 @@ def flows() -> list[dict[str, Any]]:
 PROSPECT_IDS = [f"0035g00000AbCd{n:03d}" for n in range(1, 11)] + ["00Q5g00000XyZ003"]
 
 
-def flow_instances() -> list[dict[str, Any]]:
+def flow_instances(anchor: datetime) -> list[dict[str, Any]]:
     """Prospects already running in a flow: AbCd010 is in the exclusive Enterprise Nurture flow."""
     return [
         {
@@ -234,6 +256,6 @@ def flow_instances() -> list[dict[str, Any]]:
             "flowInstanceId": "880000000000000001",
             "flowInstanceOwnerEmail": f"dana.lee@{COMPANY_DOMAIN}",
             "flowInstanceStatus": "Running",
-            "flowInstanceCreateDate": "2026-10-20T10:00:00Z",
+            "flowInstanceCreateDate": zulu(at(anchor, -12, 10)),
         }
     ]

@@ -1,7 +1,8 @@
 """Deterministic administrative seed: permission profiles, the CRM integration and its objects,
 a meeting, API call-access grants, manual CRM associations, audit logs and settings history.
 
-The ids are fixed because other parts of the project (tool-router examples, docs) quote them.
+The ids are fixed because other parts of the project (tool-router examples, docs) quote them;
+timestamps keep fixed offsets from the seed's anchor (``seed.reference_date``), as in ``seed``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.gong import seed
+from sandbox.gong.seed import at, zulu
 
 SALES = seed.WORKSPACES[0]["id"]
 INTEGRATION_ID = 5517027188234205706
@@ -124,10 +126,10 @@ def permission_profiles() -> list[dict[str, Any]]:
     return out
 
 
-def profile_members() -> dict[str, str]:
+def profile_members(users: list[dict[str, Any]]) -> dict[str, str]:
     """User id -> permission profile id (every user has exactly one)."""
     by_name = {p[1]: p[0] for p in _PROFILES}
-    return {u["id"]: by_name[_MEMBERS.get(u["firstName"], "Reps")] for u in seed.users()}
+    return {u["id"]: by_name[_MEMBERS.get(u["firstName"], "Reps")] for u in users}
 
 
 def crm_integration() -> dict[str, Any]:
@@ -142,8 +144,9 @@ def _account_id(index: int) -> str:
     return f"0015g00000Acc{index + 1:03d}"
 
 
-def crm_objects() -> dict[str, dict[str, dict[str, Any]]]:
+def crm_objects(anchor: datetime) -> dict[str, dict[str, dict[str, Any]]]:
     """objectType -> crmId -> fields, as uploaded to the integration (LDJSON field names)."""
+    synced = zulu(at(anchor, -32, 12))
     accounts: dict[str, dict[str, Any]] = {}
     contacts: dict[str, dict[str, Any]] = {}
     leads: dict[str, dict[str, Any]] = {}
@@ -155,7 +158,7 @@ def crm_objects() -> dict[str, dict[str, dict[str, Any]]]:
             "name": c["company"],
             "domain": domain,
             "industry": "Manufacturing",
-            "modifiedDate": "2026-09-30T12:00:00Z",
+            "modifiedDate": synced,
         }
         first, last = c["name"].split(" ", 1)
         person = {
@@ -165,7 +168,7 @@ def crm_objects() -> dict[str, dict[str, dict[str, Any]]]:
             "emailAddress": c["email"],
             "phoneNumber": c["phone"],
             "accountId": _account_id(i),
-            "modifiedDate": "2026-09-30T12:00:00Z",
+            "modifiedDate": synced,
         }
         (leads if c["objectType"] == "Lead" else contacts)[c["crmId"]] = person
         deal_id = f"0065g00000Opp{i + 1:03d}"
@@ -175,56 +178,59 @@ def crm_objects() -> dict[str, dict[str, dict[str, Any]]]:
             "accountId": _account_id(i),
             "amount": 50_000 * (i + 1),
             "stage": ["Discovery", "Demo", "Proposal", "Negotiation", "Closed Won"][i],
-            "closeDate": f"2026-12-{10 + i:02d}",
-            "modifiedDate": "2026-10-15T12:00:00Z",
+            "closeDate": at(anchor, 39 + i).date().isoformat(),
+            "modifiedDate": zulu(at(anchor, -17, 12)),
         }
     return {"ACCOUNT": accounts, "CONTACT": contacts, "LEAD": leads, "DEAL": deals}
 
 
-def _field(name: str, label: str, kind: str, **extra: Any) -> dict[str, Any]:
+def _field(anchor: datetime, name: str, label: str, kind: str, **extra: Any) -> dict[str, Any]:
     return {
         "uniqueName": name,
         "label": label,
         "type": kind,
-        "lastModified": "2026-06-01T09:00:00Z",
+        "lastModified": zulu(at(anchor, -153, 9)),
         "isDeleted": False,
         "referenceTo": extra.get("referenceTo"),
         "orderedValueList": extra.get("orderedValueList", []),
     }
 
 
-CRM_SCHEMA: dict[str, list[dict[str, Any]]] = {
-    "ACCOUNT": [
-        _field("name", "Account Name", "STRING"),
-        _field("domain", "Website", "URL"),
-        _field("industry", "Industry", "PICKLIST", orderedValueList=["Manufacturing", "Retail"]),
-    ],
-    "CONTACT": [
-        _field("firstName", "First Name", "STRING"),
-        _field("lastName", "Last Name", "STRING"),
-        _field("emailAddress", "Email", "EMAILADDRESS"),
-        _field("phoneNumber", "Phone", "PHONENUMBER"),
-        _field("accountId", "Account", "REFERENCE", referenceTo="ACCOUNT"),
-    ],
-    "DEAL": [
-        _field("name", "Opportunity Name", "STRING"),
-        _field("amount", "Amount", "CURRENCY"),
-        _field(
-            "stage",
-            "Stage",
-            "PICKLIST",
-            orderedValueList=["Discovery", "Demo", "Proposal", "Negotiation", "Closed Won"],
-        ),
-        _field("closeDate", "Close Date", "DATE"),
-        _field("accountId", "Account", "REFERENCE", referenceTo="ACCOUNT"),
-    ],
-    "LEAD": [
-        _field("firstName", "First Name", "STRING"),
-        _field("lastName", "Last Name", "STRING"),
-        _field("emailAddress", "Email", "EMAILADDRESS"),
-        _field("phoneNumber", "Phone", "PHONENUMBER"),
-    ],
-}
+def crm_schema(anchor: datetime) -> dict[str, list[dict[str, Any]]]:
+    """objectType -> the CRM fields the integration selected (GET /v2/crm/entity-schema)."""
+    return {
+        "ACCOUNT": [
+            _field(anchor, "name", "Account Name", "STRING"),
+            _field(anchor, "domain", "Website", "URL"),
+            _field(anchor, "industry", "Industry", "PICKLIST", orderedValueList=["Manufacturing", "Retail"]),
+        ],
+        "CONTACT": [
+            _field(anchor, "firstName", "First Name", "STRING"),
+            _field(anchor, "lastName", "Last Name", "STRING"),
+            _field(anchor, "emailAddress", "Email", "EMAILADDRESS"),
+            _field(anchor, "phoneNumber", "Phone", "PHONENUMBER"),
+            _field(anchor, "accountId", "Account", "REFERENCE", referenceTo="ACCOUNT"),
+        ],
+        "DEAL": [
+            _field(anchor, "name", "Opportunity Name", "STRING"),
+            _field(anchor, "amount", "Amount", "CURRENCY"),
+            _field(
+                anchor,
+                "stage",
+                "Stage",
+                "PICKLIST",
+                orderedValueList=["Discovery", "Demo", "Proposal", "Negotiation", "Closed Won"],
+            ),
+            _field(anchor, "closeDate", "Close Date", "DATE"),
+            _field(anchor, "accountId", "Account", "REFERENCE", referenceTo="ACCOUNT"),
+        ],
+        "LEAD": [
+            _field(anchor, "firstName", "First Name", "STRING"),
+            _field(anchor, "lastName", "Last Name", "STRING"),
+            _field(anchor, "emailAddress", "Email", "EMAILADDRESS"),
+            _field(anchor, "phoneNumber", "Phone", "PHONENUMBER"),
+        ],
+    }
 
 
 def crm_requests() -> list[dict[str, Any]]:
@@ -245,12 +251,13 @@ def crm_requests() -> list[dict[str, Any]]:
     ]
 
 
-def meetings() -> dict[str, dict[str, Any]]:
+def meetings(anchor: datetime) -> dict[str, dict[str, Any]]:
+    """One upcoming meeting, a month after the anchor."""
     return {
         "7300000000000000001": {
             "meetingId": "7300000000000000001",
-            "startTime": "2026-12-03T17:00:00+00:00",
-            "endTime": "2026-12-03T17:45:00+00:00",
+            "startTime": at(anchor, 32, 17).isoformat(),
+            "endTime": at(anchor, 32, 17.75).isoformat(),
             "organizerEmail": "dana.lee@acme-robotics.example",
             "invitees": [{"email": "jamie.rivera@northwind.example", "displayName": "Jamie Rivera"}],
             "title": "Northwind renewal",
@@ -293,10 +300,10 @@ LOG_TYPES = [
 ]
 
 
-def logs(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Eight entries of each log type spread over October 2026 (``logType`` is bookkeeping)."""
-    users = seed.users()
-    start = datetime.fromisoformat("2026-10-01T08:00:00+00:00")
+def logs(anchor: datetime, users: list[dict[str, Any]], calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Eight entries of each log type spread over the month before the anchor (``logType`` is
+    bookkeeping)."""
+    start = at(anchor, -31, 8)
     out = []
     for t, log_type in enumerate(LOG_TYPES):
         for i in range(8):
@@ -342,10 +349,10 @@ def logs(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: e["eventTime"])
 
 
-def settings_history() -> dict[str, list[dict[str, Any]]]:
+def settings_history(users: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """User id -> setting changes, oldest first: initial values at creation, then a few toggles."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for index, user in enumerate(seed.users()):
+    for index, user in enumerate(users):
         created = datetime.fromisoformat(user["created"])
         history = [
             {"setting": s, "time": created.isoformat(), "value": v}

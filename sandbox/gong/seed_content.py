@@ -3,7 +3,8 @@ comments/feedback/listening activity and library folders.
 
 Stats, tracker occurrences and interaction metrics are *computed* from these records by the
 routes, so everything here is raw material (who said what when, who did what to which call),
-never a pre-computed number. Like ``seed``, nothing depends on the clock or on randomness.
+never a pre-computed number. Like ``seed``, nothing depends on randomness, and every timestamp
+keeps a fixed offset from the seed's anchor (``seed.reference_date``) or from a seeded call.
 """
 
 from __future__ import annotations
@@ -13,54 +14,59 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.gong import seed
+from sandbox.gong.seed import at, zulu
 
 SALES = seed.WORKSPACES[0]["id"]
 REVOPS = "234599484848431"  # Hannah Schmidt reviews calls of people without a manager
 
-TRACKERS: list[dict[str, Any]] = [
-    {
-        "trackerId": "7001",
-        "trackerName": "Competitors",
-        "workspaceId": SALES,
-        "languageKeywords": [
-            {"language": "eng", "keywords": ["Globex", "Initech"], "includeRelatedForms": False}
-        ],
-        "affiliation": "Anyone",
-        "partOfQuestion": False,
-        "saidAt": "Anytime",
-        "saidAtInterval": None,
-        "saidAtUnit": None,
-        "saidInTopics": [],
-        "filterQuery": None,
-        "created": "2026-06-01T09:00:00Z",
-        "creatorUserId": REVOPS,
-        "updated": "2026-09-15T09:00:00Z",
-        "updaterUserId": REVOPS,
-    },
-    {
-        "trackerId": "7002",
-        "trackerName": "Pricing",
-        "workspaceId": SALES,
-        "languageKeywords": [
-            {
-                "language": "eng",
-                "keywords": ["price", "pricing", "discount", "budget"],
-                "includeRelatedForms": True,
-            }
-        ],
-        "affiliation": "Anyone",
-        "partOfQuestion": False,
-        "saidAt": "Anytime",
-        "saidAtInterval": None,
-        "saidAtUnit": None,
-        "saidInTopics": [],
-        "filterQuery": None,
-        "created": "2026-06-01T09:00:00Z",
-        "creatorUserId": REVOPS,
-        "updated": "2026-06-01T09:00:00Z",
-        "updaterUserId": REVOPS,
-    },
-]
+
+def trackers(anchor: datetime) -> list[dict[str, Any]]:
+    """Keyword trackers of the Sales workspace (GET /v2/settings/trackers items)."""
+    created = zulu(at(anchor, -153, 9))
+    return [
+        {
+            "trackerId": "7001",
+            "trackerName": "Competitors",
+            "workspaceId": SALES,
+            "languageKeywords": [
+                {"language": "eng", "keywords": ["Globex", "Initech"], "includeRelatedForms": False}
+            ],
+            "affiliation": "Anyone",
+            "partOfQuestion": False,
+            "saidAt": "Anytime",
+            "saidAtInterval": None,
+            "saidAtUnit": None,
+            "saidInTopics": [],
+            "filterQuery": None,
+            "created": created,
+            "creatorUserId": REVOPS,
+            "updated": zulu(at(anchor, -47, 9)),
+            "updaterUserId": REVOPS,
+        },
+        {
+            "trackerId": "7002",
+            "trackerName": "Pricing",
+            "workspaceId": SALES,
+            "languageKeywords": [
+                {
+                    "language": "eng",
+                    "keywords": ["price", "pricing", "discount", "budget"],
+                    "includeRelatedForms": True,
+                }
+            ],
+            "affiliation": "Anyone",
+            "partOfQuestion": False,
+            "saidAt": "Anytime",
+            "saidAtInterval": None,
+            "saidAtUnit": None,
+            "saidInTopics": [],
+            "filterQuery": None,
+            "created": created,
+            "creatorUserId": REVOPS,
+            "updated": created,
+            "updaterUserId": REVOPS,
+        },
+    ]
 
 
 def _question(qid: str, text: str, overall: bool, options: list[str] | None = None) -> dict[str, Any]:
@@ -77,46 +83,50 @@ def _question(qid: str, text: str, overall: bool, options: list[str] | None = No
     }
 
 
-SCORECARDS: list[dict[str, Any]] = [
-    {
-        "scorecardId": "6001",
-        "scorecardName": "Discovery quality",
-        "workspaceId": SALES,
-        "enabled": True,
-        "reviewMethod": "MANUAL",
-        "created": "2026-05-01T09:00:00Z",
-        "updated": "2026-09-01T09:00:00Z",
-        "updaterUserId": REVOPS,
-        "questions": [
-            _question("600101", "Overall discovery quality", True),
-            _question("600102", "Did the rep uncover the budget?", False, ["Yes", "Partly", "No"]),
-            _question("600103", "Were next steps agreed with a date?", False),
-        ],
-    },
-    {
-        "scorecardId": "6002",
-        "scorecardName": "Demo quality",
-        "workspaceId": SALES,
-        "enabled": True,
-        "reviewMethod": "MANUAL",
-        "created": "2026-05-01T09:00:00Z",
-        "updated": "2026-05-01T09:00:00Z",
-        "updaterUserId": REVOPS,
-        "questions": [
-            _question("600201", "Overall demo quality", True),
-            _question("600202", "Was the demo tailored to the customer's use case?", False),
-        ],
-    },
-]
+def scorecards(anchor: datetime) -> list[dict[str, Any]]:
+    """The workspace's scorecards and their questions (GET /v2/settings/scorecards items)."""
+    created = zulu(at(anchor, -184, 9))
+    return [
+        {
+            "scorecardId": "6001",
+            "scorecardName": "Discovery quality",
+            "workspaceId": SALES,
+            "enabled": True,
+            "reviewMethod": "MANUAL",
+            "created": created,
+            "updated": zulu(at(anchor, -61, 9)),
+            "updaterUserId": REVOPS,
+            "questions": [
+                _question("600101", "Overall discovery quality", True),
+                _question("600102", "Did the rep uncover the budget?", False, ["Yes", "Partly", "No"]),
+                _question("600103", "Were next steps agreed with a date?", False),
+            ],
+        },
+        {
+            "scorecardId": "6002",
+            "scorecardName": "Demo quality",
+            "workspaceId": SALES,
+            "enabled": True,
+            "reviewMethod": "MANUAL",
+            "created": created,
+            "updated": created,
+            "updaterUserId": REVOPS,
+            "questions": [
+                _question("600201", "Overall demo quality", True),
+                _question("600202", "Was the demo tailored to the customer's use case?", False),
+            ],
+        },
+    ]
+
 
 #: Seeded call index -> scorecard answered for it (Discovery calls 6001, Demo calls 6002).
 _SCORED = {0: "6001", 5: "6001", 10: "6001", 15: "6001", 1: "6002", 6: "6002", 11: "6002", 16: "6002"}
 _AUTOMATIC = {15, 16}
 
 
-def reviewer_of(user_id: str) -> str:
+def reviewer_of(users: list[dict[str, Any]], user_id: str) -> str:
     """The manager who reviews a host's calls (RevOps for people without a manager)."""
-    manager = next((u["managerId"] for u in seed.users() if u["id"] == user_id), None)
+    manager = next((u["managerId"] for u in users if u["id"] == user_id), None)
     return str(manager or REVOPS)
 
 
@@ -124,16 +134,18 @@ def _started(call: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(call["started"]))
 
 
-def answered_scorecards(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Scorecards filled on several seeded calls (ids numeric, as Gong returns them here)."""
+def answered_scorecards(
+    cards: list[dict[str, Any]], users: list[dict[str, Any]], calls: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Scorecards (of ``cards``) filled on several seeded calls (ids numeric, as Gong returns them)."""
     out = []
     for n, call in enumerate(calls):
         scorecard_id = _SCORED.get(n)
         if scorecard_id is None:
             continue
-        card = next(s for s in SCORECARDS if s["scorecardId"] == scorecard_id)
+        card = next(s for s in cards if s["scorecardId"] == scorecard_id)
         automatic = n in _AUTOMATIC
-        reviewer = None if automatic else int(reviewer_of(call["primaryUserId"]))
+        reviewer = None if automatic else int(reviewer_of(users, call["primaryUserId"]))
         answers = []
         for q, question in enumerate(card["questions"]):
             options = question["answerOptions"]
@@ -245,7 +257,7 @@ def _event(call: dict[str, Any], kind: str, actor: str, hours: int = 0, **extra:
     }
 
 
-def activity(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def activity(users: list[dict[str, Any]], calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What people did with each seeded call: listens, comments, feedback, shares.
 
     ``userId`` is who acted, ``targetUserId`` whom it concerned (the host); times are after the call.
@@ -253,7 +265,7 @@ def activity(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for n, call in enumerate(calls):
         host = call["primaryUserId"]
-        manager = reviewer_of(host)
+        manager = reviewer_of(users, host)
         out.append(_event(call, "listen", manager))
         if n % 3 == 0:
             out.append(_event(call, "listen", host, 1))
@@ -282,23 +294,25 @@ def activity(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-LIBRARY_FOLDERS: list[dict[str, Any]] = [
-    {
-        "id": "5001",
-        "name": "Best discovery calls",
-        "parentFolderId": None,
-        "createdBy": "234599484848423",
-        "updated": "2026-10-28T12:00:00Z",
-        "workspaceId": SALES,
-        "callIndexes": [0, 5, 10],
-    },
-    {
-        "id": "5002",
-        "name": "Pricing objections",
-        "parentFolderId": "5001",
-        "createdBy": "234599484848424",
-        "updated": "2026-10-29T12:00:00Z",
-        "workspaceId": SALES,
-        "callIndexes": [2, 7],
-    },
-]
+def library_folders(anchor: datetime) -> list[dict[str, Any]]:
+    """Library folders; ``callIndexes`` (bookkeeping) index the seeded calls sorted by id."""
+    return [
+        {
+            "id": "5001",
+            "name": "Best discovery calls",
+            "parentFolderId": None,
+            "createdBy": "234599484848423",
+            "updated": zulu(at(anchor, -4, 12)),
+            "workspaceId": SALES,
+            "callIndexes": [0, 5, 10],
+        },
+        {
+            "id": "5002",
+            "name": "Pricing objections",
+            "parentFolderId": "5001",
+            "createdBy": "234599484848424",
+            "updated": zulu(at(anchor, -3, 12)),
+            "workspaceId": SALES,
+            "callIndexes": [2, 7],
+        },
+    ]

@@ -11,6 +11,7 @@ import base64
 import copy
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 from sandbox.config import SandboxConfig
@@ -30,30 +31,37 @@ class GongState:
         self.reset()
 
     def reset(self) -> None:
-        """Back to the deterministic seed; log, faults, limits and erasures cleared."""
+        """Back to the deterministic seed, anchored on the sandbox's calendar day
+        (``config.model_today``); log, faults, limits and erasures cleared."""
         with self.lock:
-            self.users: list[dict[str, Any]] = seed.users()
-            self.calls: dict[str, dict[str, Any]] = {c["id"]: c for c in seed.calls()}
-            self.emails: list[dict[str, Any]] = seed.emails()
+            #: Every seeded timestamp is a fixed offset from this (00:00 UTC the day before).
+            self.anchor: datetime = seed.reference_date(self.config.model_today)
+            anchor = self.anchor
+            self.users: list[dict[str, Any]] = seed.users(anchor)
+            self.calls: dict[str, dict[str, Any]] = {c["id"]: c for c in seed.calls(anchor)}
+            self.emails: list[dict[str, Any]] = seed.emails(anchor)
             self.contacts: list[dict[str, Any]] = copy.deepcopy(seed.CONTACTS)
-            self.flows: list[dict[str, Any]] = seed.flows()
-            self.flow_instances: list[dict[str, Any]] = seed.flow_instances()
-            self.meetings: dict[str, dict[str, Any]] = seed_admin.meetings()
+            self.flows: list[dict[str, Any]] = seed.flows(anchor)
+            self.flow_instances: list[dict[str, Any]] = seed.flow_instances(anchor)
+            self.meetings: dict[str, dict[str, Any]] = seed_admin.meetings(anchor)
             ordered = sorted(self.calls.values(), key=lambda c: c["id"])
             self.transcripts: dict[str, list[dict[str, Any]]] = {
                 c["id"]: seed_content.transcript(n, c) for n, c in enumerate(ordered)
             }
-            self.answered_scorecards = seed_content.answered_scorecards(ordered)
-            self.activity: list[dict[str, Any]] = seed_content.activity(ordered)
-            self.library = copy.deepcopy(seed_content.LIBRARY_FOLDERS)
+            self.trackers: list[dict[str, Any]] = seed_content.trackers(anchor)
+            self.scorecards: list[dict[str, Any]] = seed_content.scorecards(anchor)
+            self.answered_scorecards = seed_content.answered_scorecards(self.scorecards, self.users, ordered)
+            self.activity: list[dict[str, Any]] = seed_content.activity(self.users, ordered)
+            self.library = seed_content.library_folders(anchor)
             self.call_access: dict[str, list[str]] = seed_admin.call_access()
             self.manual_associations = seed_admin.manual_associations(ordered)
-            self.logs = seed_admin.logs(ordered)
-            self.settings_history = seed_admin.settings_history()
+            self.logs = seed_admin.logs(anchor, self.users, ordered)
+            self.settings_history = seed_admin.settings_history(self.users)
             self.profiles: list[dict[str, Any]] = seed_admin.permission_profiles()
-            self.profile_members: dict[str, str] = seed_admin.profile_members()
+            self.profile_members: dict[str, str] = seed_admin.profile_members(self.users)
             self.crm_integration: dict[str, Any] | None = seed_admin.crm_integration()
-            self.crm_objects = seed_admin.crm_objects()
+            self.crm_objects = seed_admin.crm_objects(anchor)
+            self.crm_schema: dict[str, list[dict[str, Any]]] = seed_admin.crm_schema(anchor)
             self.crm_requests: list[dict[str, Any]] = seed_admin.crm_requests()
             self.crm_delay_seconds = float(
                 self.config.extra.get("crm_request_delay_seconds", self.config.erasure_delay_seconds)

@@ -7,6 +7,8 @@ operation through a real worker. Two placeholders stand for files the caller pro
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 USER = "234599484848423"  # Dana Lee, VP Sales
@@ -20,8 +22,21 @@ MEETING = "7300000000000000001"
 OWNER = "dana.lee@acme-robotics.example"
 AE = "omar.haddad@acme-robotics.example"
 CONTACT = "jamie.rivera@northwind.example"
-OCTOBER = {"filter__fromDate": "2026-10-01", "filter__toDate": "2026-11-01"}
-OCTOBER_TIMES = {"fromDateTime": "2026-10-01T00:00:00Z", "toDateTime": "2026-11-01T00:00:00Z"}
+
+
+def _read_window() -> tuple[date, date]:
+    """The days the read examples ask about: the 32 days up to the sandbox's calendar day, which
+    holds its seeded calls (the 30 days before that day). The sandbox's day is today (UTC), or
+    ``GONGQ_SANDBOX_TODAY`` when it is pinned (the tests pin 2026-11-02): read here from the same
+    variable, so an example asks about the days the sandbox it runs against has data for."""
+    pinned = os.environ.get("GONGQ_SANDBOX_TODAY", "").strip()
+    day = date.fromisoformat(pinned) if pinned else datetime.now(UTC).date()
+    return day - timedelta(days=32), day
+
+
+FROM_DAY, TO_DAY = _read_window()
+SEEDED = {"filter__fromDate": FROM_DAY.isoformat(), "filter__toDate": TO_DAY.isoformat()}
+SEEDED_TIMES = {"fromDateTime": f"{FROM_DAY}T00:00:00Z", "toDateTime": f"{TO_DAY}T00:00:00Z"}
 CONTENT = {
     "reportingSystem": "Highspot",
     "eventTimestamp": "2026-10-28T10:00:00Z",
@@ -39,7 +54,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "parties": [{"emailAddress": CONTACT, "name": "Jamie Rivera"}],
     },
     "add_call_media": {"id": CALL, "mediaUrl": "{media_url}"},
-    "list_calls": OCTOBER_TIMES,
+    "list_calls": SEEDED_TIMES,
     "get_call": {"id": CALL},
     "get_call_details": {
         "filter__callIds": [CALL],
@@ -47,7 +62,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "contentSelector__exposedFields__content__topics": True,
     },
     "get_transcripts": {"filter__callIds": [CALL]},
-    "list_manual_crm_associations": {"fromDateTime": "2026-10-01T00:00:00Z"},
+    "list_manual_crm_associations": {"fromDateTime": SEEDED_TIMES["fromDateTime"]},
     "set_call_access": {"callAccessList": [{"callId": CALL, "userIds": ["234599484848427"]}]},
     "list_call_access": {"filter__callIds": [CALL]},
     "remove_call_access": {"callAccessList": [{"callId": CALL, "userIds": ["234599484848426"]}]},
@@ -60,11 +75,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "erase_phone": {"phoneNumber": "+442071838750"},
     "get_privacy_data_for_email": {"emailAddress": "maria.garcia@fabrikam.example"},
     "get_privacy_data_for_phone": {"phoneNumber": "+14155550123"},
-    "aggregate_activity": OCTOBER,
-    "aggregate_activity_by_period": {**OCTOBER, "aggregationPeriod": "WEEK"},
-    "day_by_day_activity": {**OCTOBER, "filter__userIds": [USER]},
-    "interaction_stats": OCTOBER,
-    "scorecard_stats": {"filter__callFromDate": "2026-10-01", "filter__callToDate": "2026-11-01"},
+    "aggregate_activity": SEEDED,
+    "aggregate_activity_by_period": {**SEEDED, "aggregationPeriod": "WEEK"},
+    "day_by_day_activity": {**SEEDED, "filter__userIds": [USER]},
+    "interaction_stats": SEEDED,
+    "scorecard_stats": {
+        "filter__callFromDate": SEEDED["filter__fromDate"],
+        "filter__callToDate": SEEDED["filter__toDate"],
+    },
     "assign_prospects": {
         "crmProspectsIds": ["0035g00000AbCd003"],
         "flowId": FLOW,
@@ -136,12 +154,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "list_folder_calls": {"folderId": "5001"},
     "list_scorecards": {},
     "list_trackers": {"workspaceId": WORKSPACE},
-    "list_logs": {"logType": "AccessLog", **OCTOBER_TIMES},
+    "list_logs": {"logType": "AccessLog", **SEEDED_TIMES},
     "list_coaching_metrics": {
         "workspace__id": WORKSPACE,
         "manager__id": USER,
-        "from": "2026-10-01T00:00:00Z",
-        "to": "2026-11-01T00:00:00Z",
+        "from": SEEDED_TIMES["fromDateTime"],
+        "to": SEEDED_TIMES["toDateTime"],
     },
 }
 
