@@ -250,6 +250,10 @@ def sandbox(
     from sandbox.app import serve
     from sandbox.config import SandboxConfig
 
+    try:
+        config = SandboxConfig.from_env()
+    except ValueError as exc:  # a GONGQ_SANDBOX_* value it cannot read; the message names it
+        raise fail(str(exc)) from None
     url = f"http://{host}:{port}"
     settings = cli_settings()
 
@@ -264,7 +268,7 @@ def sandbox(
         )
     if not settings.sandbox:
         say("gongq sandbox: GONGQ_SANDBOX is off: set GONGQ_SANDBOX=true so workers and producers use it")
-    serve(host, port, SandboxConfig.from_env())
+    serve(host, port, config)
 
 
 @app.command()

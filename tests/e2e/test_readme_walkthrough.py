@@ -225,3 +225,20 @@ def test_an_invalid_setting_is_one_line_naming_its_variable(settings: Settings) 
         "error: the settings are invalid: GONGQ_WORKER_CONCURRENCY: Input should be a valid integer, unable "
         "to parse string as an integer"
     ]
+
+
+def test_the_sandbox_refuses_an_unreadable_calendar_day_in_one_line(settings: Settings) -> None:
+    env = {**_env(settings), "GONGQ_SANDBOX_TODAY": "yesterday"}
+    done = subprocess.run(
+        [sys.executable, "-m", "producer", "sandbox", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: GONGQ_SANDBOX_TODAY='yesterday' is not a date: give it as YYYY-MM-DD (e.g. 2026-11-02), "
+        "or unset it to use today's UTC date"
+    ]
