@@ -126,6 +126,23 @@ class CorruptRecord(GongqError):
         self.problem = problem
 
 
+class DeadLettered(GongqError):
+    """What the Celery task raises once gongq has dead-lettered a task, so Celery records it
+    as FAILURE (Flower, the result backend) instead of a green SUCCESS.
+
+    Raised only after the policy has written the dead letter: it is an outcome, not a failure to
+    classify, hence no :class:`TaskFailure`. Its one argument is the dead letter's reason with
+    personal data as tokens (Gong's messages can quote addresses; Celery copies the message
+    into the task-failed event and the result backend), so it pickles and JSON-serialises as
+    one string and Celery rebuilds it from that. The task declares it in ``throws``: Celery logs
+    it in one line, without a traceback, and acks the message as for any failure.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class StaleMessage(GongqError):
     """A broker message that is no longer the task's newest (the sweeper published another):
     acknowledged and dropped, so one task never runs from two messages."""

@@ -8,6 +8,12 @@ Two kinds of wait do not go through a Celery countdown but through the ``deferre
 (:mod:`worker.deferred`): a spent Gong daily budget (:class:`BudgetExhausted`, due at UTC
 midnight) and any delay longer than the broker's visibility timeout, which an unacked countdown
 message would not survive without being redelivered early.
+
+Celery (hence Flower, which builds its view from Celery's events, and the result backend) records
+what gongq decided, not just that the task body returned: a dead-lettered task is FAILURE
+(:class:`DeadLettered`, its reason as tokens), a retried one RETRY, a parked, deferred or
+needs-review one PARKED, DEFERRED or NEEDS_REVIEW (:func:`report_to_celery`). Every message is
+acked whatever its outcome; only a worker lost mid-task leaves its message to come back.
 """
 
 from __future__ import annotations
@@ -21,14 +27,17 @@ import time
 from typing import Any
 
 from celery import Task
+from celery.exceptions import Ignore
 from celery.signals import worker_ready, worker_shutdown
 
-from worker.app import RUN_TASK, celery_app
+from worker.app import celery_app
 from worker.deferred import start_release_loop, visibility_timeout
+from worker.delivery import RUN_TASK
 from worker.errors import (
     BudgetExhausted,
     ConfigurationProblem,
     CorruptRecord,
+    DeadLettered,
     NotConnected,
     Parked,
     Retryable,
@@ -121,8 +130,25 @@ def unrepeatable_after_send(rt: Runtime, task_id: str, failure: Retryable) -> Un
     )
 
 
+#: The gongq statuses in which a task waits (for its cause to clear, its due time, an operator).
+#: Celery records each as a state of that name, upper-cased: PARKED, DEFERRED, NEEDS_REVIEW.
+WAITING = frozenset({TaskStatus.PARKED.value, TaskStatus.DEFERRED.value, TaskStatus.NEEDS_REVIEW.value})
+
+
+def _dead_letter(rt: Runtime, task_id: str, reason: str) -> dict[str, Any]:
+    """Write the dead letter; the outcome carries the reason as logs may show it (tokens)."""
+    rt.store.mark_dead(task_id, reason)
+    shown = loggable(rt, reason)
+    log.error("task dead-lettered: %s", shown, extra={"task_id": task_id})
+    return {"task_id": task_id, "status": TaskStatus.DEAD.value, "reason": shown}
+
+
 def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure) -> dict[str, Any]:
-    """Apply the retry policy to one failed attempt."""
+    """Apply the retry policy to one failed attempt: the outcome it wrote, or Celery's Retry.
+
+    A waiting or dead outcome carries its ``reason`` with personal data as tokens
+    (:func:`loggable`): :func:`report_to_celery` hands it to Celery, hence to Flower.
+    """
     created = created_by_earlier_attempt(rt, task_id, failure)
     if created is not None:
         call_id, client_unique_id = created
@@ -139,21 +165,33 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
             # Until the watch sees the connection active (or this expires), park new tasks at once.
             rt.store.note_inactive_connection(rt.settings.connection_recheck_seconds)
         level = logging.ERROR if isinstance(failure, ConfigurationProblem) else logging.WARNING
-        log.log(level, "task parked: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
-        return {"task_id": task_id, "status": TaskStatus.PARKED.value}
+        shown = loggable(rt, failure.reason)
+        log.log(level, "task parked: %s", shown, extra={"task_id": task_id})
+        return {
+            "task_id": task_id,
+            "status": TaskStatus.PARKED.value,
+            "reason": shown,
+            "cause": failure.cause,
+        }
     if isinstance(failure, Retryable) and not failure.refused_by_gong:
         failure = unrepeatable_after_send(rt, task_id, failure) or failure
     if isinstance(failure, Unverified):
         rt.store.mark_needs_review(task_id, failure.reason, failure.raw_answer)
-        log.error("task needs review: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
-        return {"task_id": task_id, "status": TaskStatus.NEEDS_REVIEW.value}
+        shown = loggable(rt, failure.reason)
+        log.error("task needs review: %s", shown, extra={"task_id": task_id})
+        return {"task_id": task_id, "status": TaskStatus.NEEDS_REVIEW.value, "reason": shown}
     if isinstance(failure, BudgetExhausted):
         # The task never reached Gong: park it until the budget resets, attempt refunded.
         rt.store.mark_deferred(task_id, failure.reason, failure.reset_at, refund_attempt=True)
         log.warning(
             "Gong daily budget spent; deferred until %.0f", failure.reset_at, extra={"task_id": task_id}
         )
-        return {"task_id": task_id, "status": TaskStatus.DEFERRED.value}
+        return {
+            "task_id": task_id,
+            "status": TaskStatus.DEFERRED.value,
+            "reason": loggable(rt, failure.reason),
+            "next_attempt_at": failure.reset_at,
+        }
     if isinstance(failure, Retryable):
         attempts = rt.store.get(task_id).attempts
         limit = rt.settings.max_attempts
@@ -161,38 +199,82 @@ def _handle_failure(task: Task, rt: Runtime, task_id: str, failure: TaskFailure)
             limit = min(limit, rt.settings.unclassified_max_attempts)
         if attempts < limit:
             delay = retry_delay(attempts, failure, rt.settings)
+            shown = loggable(rt, failure.reason)
             if delay > max_countdown(task):
-                rt.store.mark_deferred(task_id, failure.reason, time.time() + delay, refund_attempt=False)
+                due = time.time() + delay
+                rt.store.mark_deferred(task_id, failure.reason, due, refund_attempt=False)
                 log.warning(
                     "attempt %d failed, deferred %.0f s (past the visibility timeout): %s",
                     attempts,
                     delay,
-                    loggable(rt, failure.reason),
+                    shown,
                     extra={"task_id": task_id},
                 )
-                return {"task_id": task_id, "status": TaskStatus.DEFERRED.value}
+                return {
+                    "task_id": task_id,
+                    "status": TaskStatus.DEFERRED.value,
+                    "reason": shown,
+                    "next_attempt_at": due,
+                }
             rt.store.mark_retrying(task_id, failure.reason, time.time() + delay)
             log.warning(
                 "attempt %d failed, retrying in %.1f s: %s",
                 attempts,
                 delay,
-                loggable(rt, failure.reason),
+                shown,
                 extra={"task_id": task_id},
             )
-            raise task.retry(countdown=delay, max_retries=None)
-        rt.store.mark_dead(task_id, f"gave up after {attempts} attempts: {failure.reason}")
-    else:
-        rt.store.mark_dead(task_id, failure.reason)
-    log.error("task dead-lettered: %s", loggable(rt, failure.reason), extra={"task_id": task_id})
-    return {"task_id": task_id, "status": TaskStatus.DEAD.value}
+            # The scrubbed reason rides on the Retry: Flower's RETRY and the result backend show it.
+            raise task.retry(countdown=delay, max_retries=None, exc=Retryable(shown)) from None
+        return _dead_letter(rt, task_id, f"gave up after {attempts} attempts: {failure.reason}")
+    return _dead_letter(rt, task_id, failure.reason)
+
+
+def report_to_celery(task: Task, outcome: dict[str, Any]) -> dict[str, Any]:
+    """Make the state Celery records (Flower, the result backend) the one gongq decided.
+
+    - dead: :class:`DeadLettered` with the scrubbed reason, so the task is FAILURE;
+    - waiting (parked, deferred, needs review): the state ``PARKED`` / ``DEFERRED`` /
+      ``NEEDS_REVIEW``. Flower builds its states from events, where celery.events.state turns
+      a custom ``task-<name>`` event into the state ``<NAME>``; AsyncResult reads the result
+      backend, hence ``update_state`` too. Then :class:`~celery.exceptions.Ignore`: Celery acks
+      the message (acks_late) and sends no task-succeeded, which outranks any custom state and
+      would turn it back into SUCCESS. Both writes are for monitoring only: if they fail, the
+      outcome stands, it is already in the gongq record;
+    - anything else (succeeded, an unknown or stale message) is returned: SUCCESS.
+    """
+    status = outcome["status"]
+    if status == TaskStatus.DEAD.value:
+        raise DeadLettered(outcome["reason"]) from None
+    if status in WAITING:
+        try:
+            task.send_event(f"task-{status}", result=repr(outcome))
+            task.update_state(state=status.upper(), meta=outcome)
+        except Exception:
+            log.warning(
+                "could not record the task as %s in Celery", status, extra={"task_id": outcome["task_id"]}
+            )
+        raise Ignore()
+    return outcome
 
 
 # max_retries=None: the policy above counts attempts itself. Celery's default (3) would raise
 # MaxRetriesExceededError on the 4th retry and leave the task "retrying" forever, never dead.
-@celery_app.task(name=RUN_TASK, bind=True, acks_late=True, max_retries=None)  # type: ignore[untyped-decorator]
+# throws: a dead letter is an expected outcome, logged in one line without a traceback;
+# acks_on_failure (Celery's default, stated): its message is acked like any other, never redelivered.
+@celery_app.task(  # type: ignore[untyped-decorator]
+    name=RUN_TASK,
+    bind=True,
+    acks_late=True,
+    acks_on_failure=True,
+    max_retries=None,
+    throws=(DeadLettered,),
+)
 def run(self: Task, task_id: str) -> dict[str, Any]:
-    """Run one attempt of a gongq task; Celery sees only the task id and a status."""
+    """Run one attempt of a gongq task; Celery sees only the task id and the outcome (see
+    :func:`report_to_celery`)."""
     rt = runtime()
+    failure: TaskFailure | CorruptRecord
     try:
         record = asyncio.run(run_operation(task_id, rt, message_id=self.request.id))
     except UnknownTask:
@@ -207,19 +289,23 @@ def run(self: Task, task_id: str) -> dict[str, Any]:
         wait = MISSED_BEATS * rt.settings.heartbeat_seconds
         log.info("%s; this message comes back in %.0f s", exc, wait, extra={"task_id": task_id})
         raise self.retry(countdown=wait, max_retries=None) from None
-    except CorruptRecord as exc:
-        # Nothing can run from it, and reading it again would fail again: dead-letter with the
-        # reason (written field by field, without decoding the record).
-        rt.store.mark_dead(task_id, str(exc))
-        log.error("task dead-lettered: %s", exc, extra={"task_id": task_id})
-        return {"task_id": task_id, "status": TaskStatus.DEAD.value}
-    except TaskFailure as failure:
-        return _handle_failure(self, rt, task_id, failure)
+    except (CorruptRecord, TaskFailure) as exc:
+        failure = exc
     except Exception as exc:
         # A bug or an infrastructure hiccup: keep the task (retry, then dead letter), never drop it.
         log.exception("unexpected error in task", extra={"task_id": task_id})
-        return _handle_failure(self, rt, task_id, Retryable(f"unexpected {type(exc).__name__}"))
-    return {"task_id": task_id, "status": record.status.value}
+        failure = Retryable(f"unexpected {type(exc).__name__}")
+    else:
+        return {"task_id": task_id, "status": record.status.value}
+    # Handled outside the except clauses, so what Celery records next (a Retry, DeadLettered)
+    # does not chain the failure, whose message may quote personal data, into its traceback.
+    if isinstance(failure, CorruptRecord):
+        # Nothing can run from it, and reading it again would fail again: dead-letter with the
+        # reason (written field by field, without decoding the record).
+        outcome = _dead_letter(rt, task_id, str(failure))
+    else:
+        outcome = _handle_failure(self, rt, task_id, failure)
+    return report_to_celery(self, outcome)
 
 
 _release_started = threading.Event()
@@ -234,7 +320,8 @@ def _start_deferred_release(**_: object) -> None:
     if not _release_started.is_set():
         _release_started.set()
         rt = runtime()
-        start_heartbeat(rt.redis, rt.keys, rt.settings.heartbeat_seconds)
+        queues = sorted(celery_app.amqp.queues.consume_from or celery_app.amqp.queues)
+        start_heartbeat(rt.redis, rt.keys, rt.settings.heartbeat_seconds, queues=queues)
         start_sweeper(rt.broker, rt.settings)
         start_release_loop(rt)
         start_connection_watch(rt.broker, rt.settings, rt.sessions)

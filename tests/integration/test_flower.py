@@ -68,7 +68,7 @@ def test_cli_refuses_a_short_password_outside_sandbox_in_one_line(monkeypatch: p
     app.callback()(lambda: None)
     register(app)
     settings = _settings(sandbox=False, flower_password="a")
-    monkeypatch.setattr("producer.cli_operations.get_settings", lambda: settings)
+    monkeypatch.setattr("producer.cli_operations.cli_settings", lambda: settings)
     result = CliRunner().invoke(app, ["flower", "--port", str(free_port())])
     assert result.exit_code == 1
     assert "GONGQ_FLOWER_PASSWORD must be at least 12 characters" in result.output
@@ -120,7 +120,7 @@ def test_cli_refuses_without_a_password_outside_sandbox(monkeypatch: pytest.Monk
     app = typer.Typer()
     app.callback()(lambda: None)
     register(app)
-    monkeypatch.setattr("producer.cli_operations.get_settings", lambda: _settings(sandbox=False))
+    monkeypatch.setattr("producer.cli_operations.cli_settings", lambda: _settings(sandbox=False))
     result = CliRunner().invoke(app, ["flower", "--port", str(free_port())])
     assert result.exit_code == 1
     assert "GONGQ_FLOWER_PASSWORD" in result.output

@@ -38,9 +38,11 @@ class StandInTask:
 
     def __init__(self) -> None:
         self.countdowns: list[float] = []
+        self.reasons: list[BaseException | None] = []
 
-    def retry(self, countdown: float, max_retries: Any = None) -> Exception:
+    def retry(self, countdown: float, max_retries: Any = None, exc: BaseException | None = None) -> Exception:
         self.countdowns.append(countdown)
+        self.reasons.append(exc)
         return Retried()
 
 
@@ -76,6 +78,7 @@ def test_short_retry_after_uses_a_countdown_below_the_limit(rt: Runtime) -> None
     with pytest.raises(Retried):
         _handle_failure(cast(Task, task), rt, task_id, Retryable("Gong 429", retry_after=5))
     assert len(task.countdowns) == 1 and 5 <= task.countdowns[0] < max_countdown(cast(Task, task))
+    assert [str(reason) for reason in task.reasons] == ["Gong 429"]  # what Flower's RETRY shows
     assert rt.store.get(task_id).status is TaskStatus.RETRYING
 
 
