@@ -4,12 +4,12 @@ Standalone: ``.venv/bin/python -m benchmarks.bench_model_requests [--repeat N]``
 One worker, model latency 0, Gong limit lifted; each operation runs alone (one task at a time)
 so every /v1/responses request and Gong request in the sandbox logs between two tasks belongs to
 that task. Measured per operation: /v1/responses requests, input/output tokens as the sandbox
-model reports them in ``usage``, prompt characters and Gong requests. The hosted executor is
-expected to take 2 model requests per typed task: the first proposes the tool call, the pin guard
-approves it, the second runs it (a security requirement: one request would need
-``require_approval: "never"``, and then nothing checks the model's arguments before Gong). The
-client executor also takes 2: the model asks for the call, the worker runs it (guarded) over MCP
-and sends the output back, the model answers.
+model reports them in ``usage``, prompt characters and Gong requests. The hosted executor takes 2
+model requests per typed task: the first proposes the tool call, the pin guard approves it, the
+second runs it (a security requirement: one request would need ``require_approval: "never"``,
+and then nothing checks the model's arguments before Gong). The client executor takes 1: the
+model asks for the call, the worker runs it (guarded) over MCP and the run stops at its result,
+so Gong's answer is never sent to the model; goal ≤ 1,000 input tokens per typed task.
 """
 
 from __future__ import annotations

@@ -106,6 +106,7 @@ def webhooks(quick: bool) -> dict[str, Any]:
 
 BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "saturation": bench_saturation.run,
+    "saturation_client": bench_saturation.run_client,
     "overhead": bench_overhead.run,
     "model_requests": bench_model_requests.run,
     "bulk": bulk,
@@ -157,16 +158,21 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 )
             )
 
-    if s := results.get("saturation"):
+    for key in ("saturation", "saturation_client"):
+        if not (s := results.get(key)):
+            continue
+        executor = s.get("executor", "hosted")
         head = (
-            f"Saturation ({s['tasks']} mixed tasks, {s['workers']} workers x {s['concurrency']} threads, "
-            f"model {s['model_latency_s']:g} s)"
+            f"Saturation, {executor} executor ({s['tasks']} mixed tasks, {s['workers']} workers x "
+            f"{s['concurrency']} threads, model {s['model_latency_s']:g} s)"
         )
-        add(f"{head}: Gong requests/s, middle 80 %", s["gong_requests_per_second"], "{:.2f}", 2.85, ">=")
-        add("Saturation: Gong 429 answers", s["gong_429"], "{:d}", 0, "=")
-        add("Saturation: peak worker RSS total (MiB)", s["worker_peak_rss_mib"], "{:.0f}", 1024, "<=")
-        add("Saturation: tasks/s", s["tasks_per_second"], "{:.2f}")
-        add("Saturation: tasks not succeeded", s["tasks"] - s["statuses"].get("succeeded", 0), "{:d}")
+        short = f"Saturation, {executor}"
+        add(f"{head}: Gong requests/s, middle 80 %", s["gong_requests_per_second"], "{:.2f}", 2.97, ">=")
+        add(f"{short}: Gong 429 answers", s["gong_429"], "{:d}", 0, "=")
+        add(f"{short}: peak worker RSS total (MiB)", s["worker_peak_rss_mib"], "{:.0f}", 1024, "<=")
+        add(f"{short}: model requests per task", s["model_requests_total"] / s["tasks"], "{:.2f}")
+        add(f"{short}: tasks/s", s["tasks_per_second"], "{:.2f}")
+        add(f"{short}: tasks not succeeded", s["tasks"] - s["statuses"].get("succeeded", 0), "{:d}")
     if o := results.get("overhead"):
         head = f"Overhead ({o['tasks']} list_users, concurrency {o['concurrency']}, model 0 s, Gong 1000/s)"
         add(f"{head}: throughput gongq/bare Celery", o["throughput_ratio"], "{:.3f}", 0.5, ">=")
@@ -179,21 +185,27 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "{:.0f}" + f" / {f['latency_p99_s'] * 1000:.0f}",
             )
     if m := results.get("model_requests"):
+        #: executor → (requests goal, its text); the client's input tokens must stay ≤ 1,000.
         goals = {
-            "hosted": (1.0, "= 1 (2 by design: the pin guard's approval is a second request)"),
-            "client": (2.0, "≤ 2"),
+            "hosted": (2.0, "= 2 (the pin guard's approval is the second request)"),
+            "client": (1.0, "= 1"),
         }
         for executor, figures in m["executors"].items():
             goal, goal_text = goals[executor]
             for op, f in figures["operations"].items():
-                tokens = f["input_tokens"] + f["output_tokens"]
                 add(
                     f"Model requests per task, {executor} executor: {op}",
                     f["model_requests"],
-                    "{:g}" + f" ({tokens:g} tokens, {f['gong_requests']:g} Gong req.)",
+                    "{:g}" + f" ({f['gong_requests']:g} Gong req.)",
                     goal,
-                    "<=" if executor == "client" else "=",
+                    "=",
                     goal_text,
+                )
+                add(
+                    f"Input / output tokens per task, {executor} executor: {op}",
+                    f["input_tokens"],
+                    "{:g}" + f" / {f['output_tokens']:g}",
+                    *((1000.0, "<=", "input ≤ 1,000") if executor == "client" else (None, "", "")),
                 )
     if b := results.get("bulk"):
         add(f"Bulk erasure list: {b['rows']:,} addresses to queued (s)", b["seconds"], "{:.2f}", 20, "<=")
@@ -277,7 +289,10 @@ def markdown(results: dict[str, Any], table: list[tuple[str, str, str, str]], to
         "- The hosted executor takes 2 /v1/responses requests per typed task: the first proposes the",
         "  tool call, the pin guard approves it, the second runs it. One request would need",
         "  `require_approval: never`, and then nothing would check the model's arguments before Gong.",
-        "  The client executor takes 2 as well: the call, then the answer after the worker ran it.",
+        "  Its output tokens include the `mcp_call` item carrying Gong's answer (the sandbox bills",
+        "  every output item). The client executor takes 1: the model calls the planned tool, the",
+        "  worker runs it (guarded) and the run stops at the result, so Gong's answer never goes to",
+        "  the model; the tool is offered without the server's prose (~4,400 characters less).",
         "- The overhead baseline is `benchmarks/bare_celery.py`: one Celery task doing the same",
         "  `GET /v2/users` with httpx and Basic auth, same Redis, same thread concurrency.",
         "  gongq's side also pays for the stand-ins of OpenAI and Composio on the same 2 cores: per",

@@ -23,7 +23,6 @@ from worker.connections import redis_client
 from worker.errors import GongqError, Permanent
 from worker.heartbeat import consumers_of
 from worker.keys import Keys
-from worker.operations import get_operation
 from worker.settings import Settings, get_settings
 from worker.store import NewTask, TaskRecord, TaskStatus, TaskStore
 from worker.sweeper import Sweeper
@@ -141,6 +140,8 @@ class GongqClient:
 
     def validate(self, operation: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """The payload in canonical form (pythonic names, normalized values) or InvalidPayload."""
+        from worker.operations import get_operation  # the catalog: `gongq status` needs none
+
         op = get_operation(operation)
         try:
             model = op.payload_model.model_validate(dict(payload))
@@ -300,6 +301,8 @@ class GongqClient:
     def idle_lane(self, operation: str) -> str | None:
         """The lane (Celery queue) ``operation`` runs on if no live worker consumes it, else None:
         a task enqueued there waits until a worker starts, which a producer should be told."""
+        from worker.operations import get_operation
+
         lane = get_operation(operation).lane.value
         return None if consumers_of(self._redis, self._keys, lane) else lane
 

@@ -23,10 +23,9 @@ from worker.settings import Settings
 from worker.toolrouter import SERVER_LABEL, ToolRouterSession
 
 TYPED_OPERATION_PROMPT = """\
-You run exactly one Gong operation for gongq, a task queue, through the tool_router MCP server.
-Execute the plan below step by step: call each named tool with exactly the arguments given.
-Call no other tool and change no value. When the plan is done, answer in one short sentence
-with what Gong returned (ids, counts), or the error it gave.
+You run one Gong operation for gongq through the tool_router MCP server: call the tool of the
+plan with exactly its arguments, once; call nothing else, change no value. Then answer in one
+short sentence.
 
 <gongq-plan>{plan}</gongq-plan>
 """
@@ -60,6 +59,10 @@ def single_tool_plan(slug: str, arguments: dict[str, Any]) -> Plan:
             )
         ]
     )
+
+
+#: The multi-execute arguments every typed plan sets (what the client executor offers the model).
+PLANNED_FIELDS = frozenset(single_tool_plan("ANY", {}).steps[0].arguments)
 
 
 def tool_router_tool(session: ToolRouterSession, guard: PinGuard, allowed: tuple[str, ...]) -> HostedMCPTool:
@@ -98,17 +101,26 @@ def tool_access(session: ToolRouterSession, guard: PinGuard, settings: Settings)
     only the meta tools the guard's operation needs (``worker.meta_tools``)."""
     allowed = FREE_FORM_TOOLS if guard.operation.is_free_form else TYPED_TASK_TOOLS
     if settings.executor == "client":
-        server = GuardedToolRouter(session, guard, settings.task_timeout_seconds, allowed)
+        planned = None if guard.operation.is_free_form else PLANNED_FIELDS
+        server = GuardedToolRouter(session, guard, settings.task_timeout_seconds, allowed, planned)
         return ToolAccess(mcp_servers=[server], evidence=server.evidence)
     return ToolAccess(tools=[tool_router_tool(session, guard, allowed)])
 
 
 def build_typed_agent(operation_name: str, plan: Plan, access: ToolAccess, model: str) -> Agent[Any]:
-    """An agent whose instructions hold ``plan``; its final output is a one-line summary."""
+    """An agent whose instructions hold ``plan``.
+
+    With the client executor the run stops at the planned tool's result (one model request;
+    Gong's answer is never sent back to the model, which could only restate it). With the hosted
+    executor the provider runs the call after the pin guard's approval, within the second
+    request, and the model answers in that one. Either way the task's verdict and summary come
+    from the evidence, never from the model's words.
+    """
     return Agent(
         name=f"gongq {operation_name}",
         model=model,
         instructions=TYPED_OPERATION_PROMPT.format(plan=json.dumps(plan.model_dump(), sort_keys=True)),
         tools=list(access.tools),
         mcp_servers=list(access.mcp_servers),
+        tool_use_behavior="stop_on_first_tool" if access.mcp_servers else "run_llm_again",
     )

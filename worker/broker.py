@@ -37,10 +37,9 @@ from functools import cached_property
 import redis
 
 from worker.audit import AuditLog
-from worker.delivery import RUN_TASK
+from worker.delivery import RUN_TASK, Lane
 from worker.errors import UnknownOperation, UnknownTask
 from worker.keys import Keys
-from worker.operations import Lane, get_operation
 from worker.store import (
     RETRYABLE_BY_OPERATOR,
     NewTask,
@@ -89,6 +88,8 @@ class Submitted:
 def lane_of(operation: str | None) -> str:
     """The queue a task's messages go to; a record naming no known operation goes to
     ``default``, where a worker dead-letters it with the reason (never dropped unseen)."""
+    from worker.operations import get_operation  # the catalog: only when a task is sent
+
     try:
         return get_operation(operation or "").lane.value
     except UnknownOperation:

@@ -45,7 +45,7 @@ from worker.settings import Settings
 from worker.staging import stage_file
 from worker.store import TaskRecord, TaskStatus, TaskStore
 from worker.toolrouter import ToolRouterSessions
-from worker.verdict import judge_free_form, judge_typed
+from worker.verdict import judge_free_form, judge_typed, summary_of
 
 log = logging.getLogger("gongq.worker")
 
@@ -200,7 +200,7 @@ async def run_operation(task_id: str, runtime: Runtime, message_id: str | None =
         outcome = await run_checked(runtime, agent, prompt, access.evidence)
         settle_run(runtime, task_id, outcome, guard)
         result = judge_typed(operation, arguments, outcome.evidence)
-        summary = str(outcome.final_output)
+        summary = summary_of(operation, result)
         keep_erasure_ledger(runtime, record, arguments, result)
     finish(runtime, record, result, summary)
     return runtime.store.get(task_id)

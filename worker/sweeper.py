@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 import redis
 
 from worker.broker import Broker
-from worker.delivery import visibility_timeout_seconds
+from worker.delivery import Lane, visibility_timeout_seconds
 from worker.heartbeat import MISSED_BEATS, PULSE, Holdings, live_holdings
-from worker.operations import Lane
 from worker.settings import Settings
 from worker.store import TaskStatus
 

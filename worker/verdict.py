@@ -95,6 +95,19 @@ def judge_typed(operation: Operation, planned: dict[str, Any], evidence: Evidenc
         raise Permanent(reason) from exc
 
 
+def summary_of(operation: Operation, result: Result) -> str:
+    """One line about what Gong did, read off the judged result (the evidence): how many items
+    each list holds and the ids Gong gave. Not the model's sentence: it could only restate the
+    answer, and reading the answer costs a model request and sends Gong's data to the model."""
+    parts = []
+    for name, value in result.model_dump(exclude_none=True).items():
+        if isinstance(value, list):
+            parts.append(f"{len(value)} {name}")
+        elif (name == "id" or name.endswith("_id")) and isinstance(value, str | int) and value != "":
+            parts.append(f"{name} {value}")
+    return f"Gong ran {operation.slug}" + (f": {', '.join(parts)}" if parts else "")
+
+
 def judge_free_form(evidence: Evidence, answer: str) -> AskResult:
     """A free-form answer stands unless every Gong call it made failed transiently."""
     if evidence.executions and not any(e.successful for e in evidence.executions):

@@ -397,6 +397,8 @@ class ResponsesApi:
                 # can tell which task a request belonged to.
                 "user_text": _first_user_text(items)[:200],
                 "tools_called": called,
+                # What the model was offered: function tools by name, MCP tools by server label.
+                "offered_tools": [t.get("name") or t.get("server_label") for t in body.get("tools") or []],
                 "usage": usage,
                 # Size of what the model was shown, so tests can prove files never ride in prompts.
                 "prompt_chars": len(json.dumps([body.get("instructions"), items], default=str)),

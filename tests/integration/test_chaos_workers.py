@@ -158,10 +158,12 @@ def test_a_sigkilled_workers_tasks_run_again_on_another_worker_without_a_manual_
 def test_a_meeting_created_just_before_its_worker_died_is_kept_for_review_not_created_again(
     own_processes: Processes, own: Settings, fast_gong: httpx.Client
 ) -> None:
-    # The client executor calls Gong itself, then asks the model for a summary: the model's
-    # latency is the window in which Gong holds the meeting and gongq has not recorded it.
+    # The hosted executor: the provider runs the approved call, then the model writes its answer
+    # in the same response; the model's latency is the window in which Gong holds the meeting
+    # and gongq has not recorded it. (The client executor stops at the tool's result, so its
+    # window is only the worker's own bookkeeping.)
     fast_gong.post("/_sandbox/model", json={"latency_seconds": 3}).raise_for_status()
-    worker_settings = own.model_copy(update={**FAST_SWEEP, "executor": "client"})
+    worker_settings = own.model_copy(update={**FAST_SWEEP, "executor": "hosted"})
     client = GongqClient(own, source="test")
     own_processes.start_worker(worker_settings, name="meeting-victim", concurrency=1)
     task_id = client.enqueue("create_meeting", EXAMPLES["create_meeting"]).task_id

@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 # The field types of email addresses and phone numbers, re-exported with the other field types.
+from worker.delivery import Lane as Lane
 from worker.operations.identifiers import Email as Email
 from worker.operations.identifiers import Phone as Phone
 
@@ -28,13 +29,6 @@ class OperationKind(StrEnum):
     READ = "read"
     WRITE = "write"
     DESTRUCTIVE = "destructive"
-
-
-class Lane(StrEnum):
-    """Celery queues; workers consume ``privacy`` first so erasures are never stuck behind bulk work."""
-
-    PRIVACY = "privacy"
-    DEFAULT = "default"
 
 
 class Payload(BaseModel):
