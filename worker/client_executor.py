@@ -65,7 +65,7 @@ def compact_for_plan(tool: types.Tool, planned_fields: frozenset[str]) -> types.
         "required": [name for name in schema.get("required") or [] if name in properties],
     }
     return tool.model_copy(
-        update={"description": PLANNED_CALL_DESCRIPTION, "inputSchema": strip_prose(compact)}
+        update={"description": PLANNED_CALL_DESCRIPTION, "input_schema": strip_prose(compact), "title": None}
     )
 
 
