@@ -139,8 +139,8 @@ def run_demo(settings: Settings, *, as_json: bool = False) -> int:
         )
     else:
         table = Table(title="gongq demo")
-        table.add_column("operation")
-        table.add_column("status")
+        table.add_column("operation", no_wrap=True)
+        table.add_column("status", no_wrap=True)
         # Whole and unwrapped however narrow the terminal: it is what `gongq status` takes.
         table.add_column("task id", no_wrap=True, min_width=len(records[0].id) if records else 32)
         table.add_column("result", overflow="fold")

@@ -31,6 +31,7 @@ def wait_for_redis(settings: Settings, say: Callable[[str], None], poll_seconds:
     trying quietly, so a worker started before Redis comes up by itself without a log line per try."""
     try:
         require_redis(settings)
+        say(f"Redis at {shown_url(settings.redis_url)}: answering")
         return
     except RedisUnreachable as exc:
         say(f"{exc}; waiting for it (trying every {poll_seconds:.0f} s, Ctrl-C to stop)")

@@ -139,7 +139,9 @@ def test_a_worker_started_before_the_sandbox_names_each_missing_service_once(
         line = f"gongq worker: {service} at {url} is unreachable (ConnectError) (sandbox mode: is `gongq"
         wait_until(lambda line=line: line in own_processes.log_tail("no-sandbox", 400), 30, f"{service} line")
     wait_until(lambda: " ready." in own_processes.log_tail("no-sandbox", 400), 60, "the worker ready")
-    assert own_processes.log_tail("no-sandbox", 400).count("is unreachable") == 2
+    log = own_processes.log_tail("no-sandbox", 400)
+    assert log.count("is unreachable") == 2
+    assert f"gongq worker: Redis at {settings.redis_url}: answering" in log  # one line per dependency
 
 
 def test_a_worker_started_before_redis_says_so_once_and_starts_when_it_comes(
