@@ -73,7 +73,7 @@ def _provider_failure(
 ) -> Retryable | Permanent | ConfigurationProblem:
     """A model-provider HTTP error in the hierarchy: a refused key parks the task (no attempt is
     burnt on it), 429/5xx are transient, other 4xx final; the provider's message is kept."""
-    base = settings.effective_openai_base_url or "https://api.openai.com/v1"
+    base = settings.openai_url_in_use
     message = exc.message if isinstance(exc.message, str) else str(exc)
     reason = f"model provider at {base} answered HTTP {exc.status_code}: {message}"
     if exc.status_code in (401, 403):

@@ -54,7 +54,7 @@ def sandbox_hint(settings: Settings) -> str:
 
 def check_openai(settings: Settings) -> str:
     """One line about the model provider; ConfigurationProblem when it refuses the key."""
-    base = settings.effective_openai_base_url or "https://api.openai.com/v1"
+    base = settings.openai_url_in_use
     client = openai.OpenAI(
         api_key=settings.openai_api_key.get_secret_value() or "missing",
         base_url=settings.effective_openai_base_url,
@@ -122,10 +122,8 @@ def preflight(settings: Settings, sessions: ToolRouterSessions | None = None) ->
 
     Each service is first probed over plain HTTP; one that does not answer is reported at once
     and its SDK check skipped (it could only fail the same way, slower)."""
-    composio_url = settings.effective_composio_base_url or "https://backend.composio.dev"
-    openai_url = settings.effective_openai_base_url or "https://api.openai.com/v1"
-    composio_down = unreachable("Composio", composio_url, settings)
-    openai_down = unreachable("OpenAI", openai_url, settings)
+    composio_down = unreachable("Composio", settings.composio_url_in_use, settings)
+    openai_down = unreachable("OpenAI", settings.openai_url_in_use, settings)
     yield from (line for line in (composio_down, openai_down) if line is not None)
     if composio_down is None:
         from worker.toolrouter import ToolRouterSessions

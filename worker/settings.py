@@ -28,6 +28,10 @@ def _unprefixed(name: str) -> AliasChoices:
 
 
 #: Secrets sandbox mode fills in when they are empty (and refuses outside it).
+#: The SDKs' own base URLs when none is configured (openai's and composio's defaults).
+OPENAI_CLOUD = "https://api.openai.com/v1"
+COMPOSIO_CLOUD = "https://backend.composio.dev"
+
 SANDBOX_PLACEHOLDERS = {
     "openai_api_key": "sandbox-openai-key",
     "composio_api_key": "sandbox-composio-key",
@@ -324,6 +328,16 @@ class Settings(BaseSettings):
         if self.composio_base_url:
             return self.composio_base_url
         return self.sandbox_url.rstrip("/") if self.sandbox else None
+
+    @property
+    def openai_url_in_use(self) -> str:
+        """Where model requests go, the SDK's default spelled out: for messages and probes."""
+        return self.effective_openai_base_url or OPENAI_CLOUD
+
+    @property
+    def composio_url_in_use(self) -> str:
+        """Where Composio requests go, the SDK's default spelled out: for messages, probes, uploads."""
+        return self.effective_composio_base_url or COMPOSIO_CLOUD
 
     def require_live_secrets(self) -> None:
         """Refuse to run for real with empty or placeholder keys.

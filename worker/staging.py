@@ -20,8 +20,6 @@ import httpx
 from worker.errors import Permanent, Retryable
 from worker.settings import Settings
 
-#: The Composio backend the SDK talks to when no base URL is configured.
-COMPOSIO_CLOUD = "https://backend.composio.dev"
 UPLOAD_REQUEST_PATH = "/api/v3/files/upload/request"
 MAX_BYTES = 1_500_000_000
 
@@ -51,7 +49,7 @@ async def stage_file(settings: Settings, slug: str, source: str) -> dict[str, st
     """Upload ``source`` to Composio's storage for tool ``slug``; the tool argument to use."""
     name, content = await read_source(source)
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    base_url = (settings.effective_composio_base_url or COMPOSIO_CLOUD).rstrip("/")
+    base_url = settings.composio_url_in_use.rstrip("/")
     headers = {"x-api-key": settings.composio_api_key.get_secret_value()}
     request = {
         "md5": hashlib.md5(content, usedforsecurity=False).hexdigest(),

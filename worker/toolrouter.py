@@ -54,7 +54,7 @@ class ToolRouterSession:
 
 def composio_failure(exc: Exception, settings: Settings, doing: str) -> GongqError:
     """The error-hierarchy kind of a Composio SDK failure while ``doing`` something."""
-    base = settings.effective_composio_base_url or "https://backend.composio.dev"
+    base = settings.composio_url_in_use
     if isinstance(exc, MCPDestinationError):
         return ConfigurationProblem(
             f"Composio answered an MCP URL on another origin than {base} while {doing}",
