@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -74,6 +75,18 @@ def beat(
     client.hset(keys.workers, name, json.dumps(entry))
 
 
+def _entry(raw: str | None) -> dict[str, Any] | None:
+    """A heartbeat entry with its ``until`` as a float, or None if there is none or it is unreadable."""
+    if raw is None:
+        return None
+    try:
+        entry = json.loads(raw)
+        entry["until"] = float(entry["until"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
 def forget(client: redis.Redis[str], keys: Keys, name: str) -> None:
     """A worker shutting down cleanly is gone at once (its messages go back on their own)."""
     client.hdel(keys.workers, name)
@@ -88,12 +101,11 @@ def live_holdings(client: redis.Redis[str], keys: Keys, *, prune_after: float = 
     stale: list[str] = []
     entries: dict[str, str] = client.hgetall(keys.workers)
     for name, raw in entries.items():
-        try:
-            entry = json.loads(raw)
-            until = float(entry["until"])
-        except (ValueError, KeyError, TypeError):
+        entry = _entry(raw)
+        if entry is None:
             stale.append(name)
             continue
+        until = entry["until"]
         if until >= now:
             workers.add(name)
             messages.update(str(m) for m in entry.get("messages", []))
@@ -107,11 +119,8 @@ def live_holdings(client: redis.Redis[str], keys: Keys, *, prune_after: float = 
 
 def is_alive(client: redis.Redis[str], keys: Keys, name: str) -> bool:
     """Whether worker ``name`` beat within its last ``MISSED_BEATS`` intervals."""
-    raw = client.hget(keys.workers, name)
-    try:
-        return raw is not None and float(json.loads(raw)["until"]) >= time.time()
-    except (ValueError, KeyError, TypeError):
-        return False
+    entry = _entry(client.hget(keys.workers, name))
+    return entry is not None and entry["until"] >= time.time()
 
 
 def consumers_of(client: redis.Redis[str], keys: Keys, queue: str) -> int:
@@ -119,14 +128,9 @@ def consumers_of(client: redis.Redis[str], keys: Keys, queue: str) -> int:
     older than this field, and may consume anything). Zero means a task enqueued there waits."""
     now = time.time()
     count = 0
-    for raw in client.hvals(keys.workers):
-        try:
-            entry = json.loads(raw)
-            alive = float(entry["until"]) >= now
-        except (ValueError, KeyError, TypeError):
-            continue
+    for entry in filter(None, map(_entry, client.hvals(keys.workers))):
         queues = entry.get("queues") or []
-        count += alive and (not queues or queue in queues)
+        count += entry["until"] >= now and (not queues or queue in queues)
     return count
 
 
